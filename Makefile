@@ -1,0 +1,55 @@
+# Two commands: `make run` serves the dashboard on the demo data, `make test` runs every check.
+# Needs only Python 3.11 and make; everything else is installed into ./.venv.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+PORT ?= 8501
+
+.PHONY: run test lint demo chromium clean
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(RUNTIME_STAMP): requirements.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(DEV_STAMP): requirements.txt requirements-dev.txt | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@ $(RUNTIME_STAMP)
+
+run: $(RUNTIME_STAMP)
+	$(PY) -m indicators ensure-store
+	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
+
+test: $(DEV_STAMP) chromium
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+lint: $(DEV_STAMP)
+	$(PY) -m ruff check .
+
+demo: $(RUNTIME_STAMP)
+	$(PY) -m indicators demo
+
+# Debian's chromium for the real-browser tests (Playwright drives /usr/bin/chromium; no downloads).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then \
+		true; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "" >&2; \
+		echo "!!! /usr/bin/chromium is missing and cannot be installed here (needs root and apt-get)." >&2; \
+		echo "!!! The real-browser tests will be SKIPPED. Install it with: sudo apt-get install chromium" >&2; \
+		echo "" >&2; \
+	fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,60 @@
+"""Entry point: `streamlit run dashboard.py`. Page registry, area selector, demo label."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators.config import ConfigError
+from indicators.i18n import t
+from indicators.store import StoreError
+from indicators.ui_text import (
+    area_option_label,
+    as_of_text,
+    config_error_lines,
+    store_error_text,
+)
+from indicators.webapp import current_language, get_config, reader, store_meta, url_choice
+
+lang = current_language()
+st.set_page_config(page_title=t("app.title", lang), layout="wide",
+                   initial_sidebar_state="expanded")
+
+try:
+    config = get_config()
+except ConfigError as exc:
+    st.error(t("config.invalid_title", lang), icon=":material/error:")
+    for line in config_error_lines(exc, lang):
+        st.markdown(line)
+    st.caption(t("config.invalid_help", lang, root=str(exc.issues[0].file.split("/")[0])))
+    st.stop()
+
+try:
+    with st.spinner(t("store.building", lang)):
+        store = reader()
+    meta = store_meta(store.version())
+except StoreError as exc:
+    st.error(store_error_text(exc, lang), icon=":material/error:")
+    st.stop()
+
+PAGES = {
+    "overview": st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview",
+                        icon=":material/dashboard:", default=True),
+    "indicator": st.Page("pages/indicator.py", title=t("nav.indicator", lang),
+                         url_path="indicator", icon=":material/show_chart:"),
+}
+navigation = st.navigation(list(PAGES.values()))
+
+with st.sidebar:
+    st.markdown(f"**{t('app.title', lang)}**  \n{t('app.subtitle', lang)}")
+    url_choice(
+        "area", list(config.areas), config.county_code, label=t("sidebar.area", lang),
+        format_func=lambda code: area_option_label(config.areas[code], lang),
+        container=st.sidebar,
+        unknown_message=lambda code: t("url.unknown_area", lang, code=code),
+    )
+
+if meta.get("dataset") == "demo":
+    st.warning(t("app.demo_banner", lang, as_of=as_of_text(meta.get("as_of", ""), lang)),
+               icon=":material/science:")
+
+navigation.run()

@@ -1,0 +1,134 @@
+"""Materialise the aggregates the project computes: sex and group totals, regions and the county
+from municipalities, quarters and years from months.
+
+Aggregates come only from numerators and denominators (never from rounded values), only where every
+child is present with the figures needed, and never overwrite a figure a source gave.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.config import Config, Indicator
+from indicators.periods import months_of_quarter, period_level, quarter_of_month
+
+KEY = ["area_code", "period", "sex", "grp"]
+COLUMNS = [*KEY, "numerator", "denominator", "value", "status", "import_id", "derived"]
+
+
+def compute_value(indicator: Indicator, numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """Value on the unit's own scale from numerator and denominator (count: the numerator)."""
+    if indicator.kind == "count":
+        return numerator.astype("float64")
+    den = denominator.astype("float64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = numerator.astype("float64") / den.where(den > 0) * indicator.scale
+    return out
+
+
+def _roll_up(
+    df: pd.DataFrame,
+    column: str,
+    parent_of: dict[str, str],
+    children_of: dict[str, set[str]],
+    *,
+    denominator_mode: str,
+    import_id: int,
+) -> pd.DataFrame:
+    """Rows for missing parents along one dimension, where all children are complete."""
+    sub = df[df[column].isin(parent_of.keys())]
+    if sub.empty:
+        return df.iloc[0:0]
+    sub = sub.assign(_parent=sub[column].map(parent_of))
+    others = [k for k in KEY if k != column]
+    grouped = sub.groupby([*others, "_parent"], sort=False, dropna=False)
+    agg = grouped.agg(
+        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
+        den_sum=("denominator", lambda s: s.sum(min_count=len(s))),
+        den_mean=("denominator", lambda s: s.mean() if s.notna().all() else np.nan),
+        n_children=(column, "nunique"),
+        preliminary=("status", lambda s: (s == "preliminary").any()),
+    ).reset_index()
+    expected = agg["_parent"].map(lambda p: len(children_of[p]))
+    complete = (agg["n_children"] == expected) & agg["numerator"].notna()
+    if denominator_mode == "sum":
+        agg["denominator"] = agg["den_sum"]
+        complete &= agg["denominator"].notna()
+    elif denominator_mode == "mean":
+        agg["denominator"] = agg["den_mean"]
+        complete &= agg["denominator"].notna()
+    else:  # counts: a denominator is optional and summed when every child has one
+        agg["denominator"] = agg["den_sum"]
+    agg = agg[complete].rename(columns={"_parent": column})
+    out = pd.DataFrame(
+        {
+            **{k: agg[k] for k in KEY},
+            "numerator": agg["numerator"].astype("float64"),
+            "denominator": agg["denominator"].astype("float64"),
+            "value": np.nan,  # computed below from numerator and denominator
+            "status": np.where(agg["preliminary"], "preliminary", "final"),
+            "import_id": import_id,
+            "derived": True,
+        }
+    )
+    existing = pd.MultiIndex.from_frame(df[KEY])
+    new_keys = pd.MultiIndex.from_frame(out[KEY])
+    return out[~new_keys.isin(existing)]
+
+
+def materialise(
+    base: pd.DataFrame, indicator: Indicator, config: Config, *, import_id: int
+) -> pd.DataFrame:
+    """All cells of one indicator: the given rows plus every computable aggregate.
+
+    `base` holds the source rows (KEY, numerator, denominator, value, status, import_id). Returns
+    the same columns plus `derived`; derived values are computed from numerators/denominators.
+    """
+    df = base.copy()
+    df["derived"] = False
+    df = df[COLUMNS]
+    denominator_mode = "none" if indicator.kind == "count" else "sum"
+
+    def add(rows: pd.DataFrame) -> None:
+        nonlocal df
+        if not rows.empty:
+            df = pd.concat([df, rows[COLUMNS]], ignore_index=True)
+
+    splits = [s for s in indicator.sexes if s != "total"]
+    if splits:
+        add(_roll_up(df, "sex", {s: "total" for s in splits}, {"total": set(splits)},
+                     denominator_mode=denominator_mode, import_id=import_id))
+    groups = [g.code for g in indicator.groups]
+    if groups and indicator.groups_sum_to_total:
+        add(_roll_up(df, "grp", {g: "total" for g in groups}, {"total": set(groups)},
+                     denominator_mode=denominator_mode, import_id=import_id))
+
+    # municipalities -> regions -> county (the country is a reference, never a sum)
+    sum_parent = config.sum_parent()
+    for level in ("municipality", "region"):
+        parent_of = {c: p for c, p in sum_parent.items() if config.areas[c].level == level}
+        children_of: dict[str, set[str]] = {}
+        for child, parent in parent_of.items():
+            children_of.setdefault(parent, set()).add(child)
+        add(_roll_up(df, "area_code", parent_of, children_of,
+                     denominator_mode=denominator_mode, import_id=import_id))
+
+    if indicator.period_aggregation != "none":
+        time_den = "mean" if indicator.period_aggregation == "sum_numerator" else denominator_mode
+        months = sorted({p for p in df["period"].unique() if period_level(p) == "month"})
+        q_of = {m: quarter_of_month(m) for m in months}
+        add(_roll_up(df, "period", q_of, {q: set(months_of_quarter(q)) for q in q_of.values()},
+                     denominator_mode=time_den, import_id=import_id))
+        quarters = sorted({p for p in df["period"].unique() if period_level(p) == "quarter"})
+        y_of = {q: q[:4] for q in quarters}
+        quarters_of = {y: {f"{y}Q{i}" for i in range(1, 5)} for y in y_of.values()}
+        add(_roll_up(df, "period", y_of, quarters_of,
+                     denominator_mode=time_den, import_id=import_id))
+
+    derived = df["derived"].astype(bool)
+    df.loc[derived, "value"] = compute_value(
+        indicator, df.loc[derived, "numerator"], df.loc[derived, "denominator"]
+    )
+    df["derived"] = derived
+    return df.reset_index(drop=True)

@@ -1,0 +1,447 @@
+"""Declarative config (regions, indicator catalogue), validated at start.
+
+Every YAML file under the config directory is parsed into pydantic models. A wrong file raises
+`ConfigError` whose `issues` name the file, the key path and what is wrong, so the app can stop with
+a message a data maintainer can act on (rendered in Finnish by `describe_config_error`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+Level = Literal["country", "county", "region", "municipality"]
+Direction = Literal["up_is_good", "down_is_good", "neutral"]
+PeriodType = Literal["year", "term", "quarter", "month", "survey"]
+Sex = Literal["total", "male", "female"]
+Unit = Literal["percent", "per_1000", "count", "score_mean"]
+Kind = Literal["proportion", "rate", "count", "mean"]
+PeriodAggregation = Literal["none", "sum", "sum_numerator"]
+
+# unit -> (statistical kind, scale of value relative to numerator/denominator)
+UNIT_KIND: dict[str, tuple[Kind, float]] = {
+    "percent": ("proportion", 100.0),
+    "per_1000": ("rate", 1000.0),
+    "count": ("count", 1.0),
+    "score_mean": ("mean", 1.0),
+}
+
+IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{2,63}$")]
+GroupCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Texts(_Strict):
+    """A text in Finnish, Swedish and English (Finnish first; all three required)."""
+
+    fi: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    sv: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+    en: Annotated[str, StringConstraints(min_length=1, strip_whitespace=True)]
+
+    def get(self, lang: str) -> str:
+        return getattr(self, lang, None) or self.fi
+
+
+# ---------------------------------------------------------------- regions.yaml
+
+
+class Municipality(_Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^KU\d{3}$")]
+    name_fi: str
+    name_sv: str
+    population: int = Field(gt=0)
+    population_0_17: int = Field(gt=0)
+    family_centre: str | None = None
+
+    @model_validator(mode="after")
+    def _children_not_more_than_all(self) -> Municipality:
+        if self.population_0_17 > self.population:
+            raise PydanticCustomError(
+                "child_population_too_large",
+                "population_0_17 ({child}) is larger than population ({total})",
+                {"child": self.population_0_17, "total": self.population},
+            )
+        return self
+
+
+class Region(_Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^SK\d{3}$")]
+    name_fi: str
+    name_sv: str
+    short_fi: str
+    short_sv: str
+    family_centre: str
+    municipalities: list[Municipality] = Field(min_length=1)
+
+
+class County(_Strict):
+    code: Annotated[str, StringConstraints(pattern=r"^HV\d{2}$")]
+    name_fi: str
+    name_sv: str
+    short_fi: str
+    short_sv: str
+
+
+class Country(_Strict):
+    code: Literal["SSS"]
+    name_fi: str
+    name_sv: str
+    population: int = Field(gt=0)
+    population_0_17: int = Field(gt=0)
+
+
+class RegionsFile(_Strict):
+    country: Country
+    county: County
+    regions: list[Region] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _codes_unique(self) -> RegionsFile:
+        seen: set[str] = set()
+        codes = [self.country.code, self.county.code]
+        for region in self.regions:
+            codes.append(region.code)
+            codes.extend(m.code for m in region.municipalities)
+        for code in codes:
+            if code in seen:
+                raise PydanticCustomError(
+                    "duplicate_code", "area code {code} is used twice", {"code": code}
+                )
+            seen.add(code)
+        return self
+
+
+@dataclass(frozen=True)
+class Area:
+    """One area of any level, flattened from regions.yaml."""
+
+    code: str
+    name_fi: str
+    name_sv: str
+    level: Level
+    parent_code: str | None
+    population: int
+    population_0_17: int
+    family_centre: str | None
+    sort_order: int
+    short_fi: str
+    short_sv: str
+
+    def name(self, lang: str = "fi") -> str:
+        return self.name_sv if lang == "sv" else self.name_fi
+
+    def short(self, lang: str = "fi") -> str:
+        return self.short_sv if lang == "sv" else self.short_fi
+
+
+# ---------------------------------------------------------------- indicator catalogue
+
+
+class Group(_Strict):
+    code: GroupCode
+    name: Texts
+
+
+class Indicator(_Strict):
+    id: IndicatorId
+    name: Texts
+    definition: Texts
+    unit: Unit
+    direction: Direction
+    period_type: PeriodType
+    source: str
+    licence: str
+    source_ref: (
+        Annotated[str, StringConstraints(pattern=r"^(sotkanet|statfin|kela|thl|oma_hame):\S+$")]
+        | None
+    ) = None
+    decimals: int = Field(ge=0, le=3)
+    min_n: int = Field(default=5, ge=1, le=100)
+    themes: list[str] = Field(default_factory=list)
+    sexes: list[Sex] = Field(default_factory=lambda: ["total"])
+    groups: list[Group] = Field(default_factory=list)
+    groups_sum_to_total: bool = True
+    levels: list[Level] = Field(default_factory=lambda: ["municipality", "country"])
+    period_aggregation: PeriodAggregation = "none"
+    headline: int | None = Field(default=None, ge=1, description="order on the overview page")
+
+    @field_validator("sexes")
+    @classmethod
+    def _total_first(cls, value: list[str]) -> list[str]:
+        if "total" not in value:
+            raise PydanticCustomError("sex_total_missing", "sexes must include 'total'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Indicator:
+        if self.period_aggregation != "none" and self.period_type != "month":
+            raise PydanticCustomError(
+                "aggregation_needs_months",
+                "period_aggregation {agg} needs period_type month (got {ptype})",
+                {"agg": self.period_aggregation, "ptype": self.period_type},
+            )
+        if self.period_aggregation == "sum_numerator" and self.unit != "per_1000":
+            raise PydanticCustomError(
+                "sum_numerator_needs_rate",
+                "period_aggregation sum_numerator is for rates (per_1000), not {unit}",
+                {"unit": self.unit},
+            )
+        codes = [g.code for g in self.groups]
+        if "total" in codes or len(set(codes)) != len(codes):
+            raise PydanticCustomError(
+                "bad_groups", "group codes must be unique and must not be 'total'"
+            )
+        return self
+
+    @property
+    def kind(self) -> Kind:
+        return UNIT_KIND[self.unit][0]
+
+    @property
+    def scale(self) -> float:
+        return UNIT_KIND[self.unit][1]
+
+    @property
+    def group_codes(self) -> list[str]:
+        return ["total", *[g.code for g in self.groups]]
+
+    def group_name(self, code: str, lang: str = "fi") -> str | None:
+        for group in self.groups:
+            if group.code == code:
+                return group.name.get(lang)
+        return None
+
+
+class ThemeFile(_Strict):
+    theme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Texts
+    indicators: list[Indicator] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- errors
+
+
+@dataclass(frozen=True)
+class ConfigIssue:
+    file: str
+    location: str
+    kind: str
+    message: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+class ConfigError(Exception):
+    """A config file is missing or invalid; `issues` name file, key path and problem."""
+
+    def __init__(self, issues: list[ConfigIssue]):
+        self.issues = issues
+        super().__init__(
+            "; ".join(f"{i.file}: {i.location or '(file)'}: {i.message}" for i in issues)
+        )
+
+
+def _location(loc: Iterable[Any], data: Any) -> str:
+    """Key path like `regions[0].municipalities[2].code`, with ids for readability."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            try:
+                node = node[item]
+                ident = node.get("id") or node.get("code") if isinstance(node, dict) else None
+            except (IndexError, KeyError, TypeError):
+                ident, node = None, None
+            parts.append(f"{label}({ident})" if ident else label)
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts)
+
+
+def _read_yaml(path: Path, config_root: Path) -> Any:
+    rel = _relative(path, config_root)
+    if not path.is_file():
+        raise ConfigError([ConfigIssue(rel, "", "file_missing", "file is missing")])
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            [ConfigIssue(rel, where, "yaml_syntax", f"not valid YAML: {exc}")]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([ConfigIssue(rel, "", "encoding", "file is not UTF-8")]) from exc
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return str(Path(root.name) / path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _validate(model: type[BaseModel], data: Any, rel: str) -> Any:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        issues = [
+            ConfigIssue(
+                rel,
+                _location(err["loc"], data),
+                err["type"],
+                err["msg"],
+                {k: v for k, v in (err.get("ctx") or {}).items() if isinstance(v, str | int)},
+            )
+            for err in exc.errors()
+        ]
+        raise ConfigError(issues) from None
+
+
+# ---------------------------------------------------------------- the loaded config
+
+
+@dataclass(frozen=True)
+class Config:
+    """Validated config: areas in display order and the indicator catalogue."""
+
+    root: Path
+    regions_file: RegionsFile
+    themes: tuple[ThemeFile, ...]
+
+    @cached_property
+    def areas(self) -> dict[str, Area]:
+        rf = self.regions_file
+        out: dict[str, Area] = {}
+        order = 0
+
+        def add(area: Area) -> None:
+            nonlocal order
+            out[area.code] = area
+            order += 1
+
+        county_pop = sum(m.population for r in rf.regions for m in r.municipalities)
+        county_kids = sum(m.population_0_17 for r in rf.regions for m in r.municipalities)
+        for region in rf.regions:
+            pop = sum(m.population for m in region.municipalities)
+            kids = sum(m.population_0_17 for m in region.municipalities)
+            add(Area(region.code, region.name_fi, region.name_sv, "region", rf.county.code,
+                     pop, kids, region.family_centre, order, region.short_fi, region.short_sv))
+        add(Area(rf.county.code, rf.county.name_fi, rf.county.name_sv, "county", rf.country.code,
+                 county_pop, county_kids, None, order, rf.county.short_fi, rf.county.short_sv))
+        add(Area(rf.country.code, rf.country.name_fi, rf.country.name_sv, "country", None,
+                 rf.country.population, rf.country.population_0_17, None, order,
+                 rf.country.name_fi, rf.country.name_sv))
+        for region in rf.regions:
+            for m in region.municipalities:
+                add(Area(m.code, m.name_fi, m.name_sv, "municipality", region.code,
+                         m.population, m.population_0_17,
+                         m.family_centre or region.family_centre, order, m.name_fi, m.name_sv))
+        return out
+
+    @cached_property
+    def indicators(self) -> dict[str, Indicator]:
+        out: dict[str, Indicator] = {}
+        for theme in self.themes:
+            for ind in theme.indicators:
+                themes = [theme.theme, *[t for t in ind.themes if t != theme.theme]]
+                out[ind.id] = ind.model_copy(update={"themes": themes})
+        return out
+
+    @property
+    def region_codes(self) -> list[str]:
+        return [r.code for r in self.regions_file.regions]
+
+    @property
+    def county_code(self) -> str:
+        return self.regions_file.county.code
+
+    @property
+    def country_code(self) -> str:
+        return self.regions_file.country.code
+
+    def children(self, code: str) -> list[str]:
+        return [a.code for a in self.areas.values() if a.parent_code == code]
+
+    def sum_parent(self) -> dict[str, str]:
+        """child -> parent for the additive area hierarchy (the country is a reference only)."""
+        return {
+            a.code: a.parent_code
+            for a in self.areas.values()
+            if a.parent_code and self.areas[a.parent_code].level != "country"
+        }
+
+    def theme_name(self, theme: str, lang: str = "fi") -> str:
+        for t in self.themes:
+            if t.theme == theme:
+                return t.name.get(lang)
+        return theme
+
+    def headline_indicators(self) -> list[Indicator]:
+        heads = [i for i in self.indicators.values() if i.headline is not None]
+        return sorted(heads, key=lambda i: i.headline or 0)
+
+
+def load_config(root: Path | None = None) -> Config:
+    """Read and validate every config file; raise `ConfigError` listing what is wrong."""
+    from indicators.settings import config_dir
+
+    root = Path(root) if root else config_dir()
+    issues: list[ConfigIssue] = []
+    regions: RegionsFile | None = None
+    try:
+        regions_path = root / "regions.yaml"
+        regions = _validate(RegionsFile, _read_yaml(regions_path, root),
+                            _relative(regions_path, root))
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+
+    themes: list[ThemeFile] = []
+    files = sorted((root / "indicators").glob("*.yaml"))
+    if not files:
+        issues.append(ConfigIssue(_relative(root / "indicators", root), "", "no_catalogue",
+                                  "no indicator catalogue files (*.yaml)"))
+    seen: dict[str, str] = {}
+    for path in files:
+        rel = _relative(path, root)
+        try:
+            theme = _validate(ThemeFile, _read_yaml(path, root), rel)
+        except ConfigError as exc:
+            issues.extend(exc.issues)
+            continue
+        for i, ind in enumerate(theme.indicators):
+            if ind.id in seen:
+                issues.append(ConfigIssue(rel, f"indicators[{i}]({ind.id}).id", "duplicate_id",
+                                          f"indicator id {ind.id} is also in {seen[ind.id]}",
+                                          {"id": ind.id, "other": seen[ind.id]}))
+            seen[ind.id] = rel
+        themes.append(theme)
+    if issues:
+        raise ConfigError(issues)
+    assert regions is not None
+    return Config(root=root, regions_file=regions, themes=tuple(themes))
+
+
+def iter_catalogue_files(root: Path) -> Iterator[Path]:
+    yield from sorted((root / "indicators").glob("*.yaml"))
+

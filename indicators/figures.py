@@ -1,0 +1,122 @@
+"""Plotly figures: one colour-blind-safe palette, Finnish number format, a footer on every chart.
+
+Okabe–Ito colours that reach 3:1 contrast on white (black, blue, vermillion, bluish green, reddish
+purple) are used for marks; lines always carry markers and a direct label, so colour is never the
+only way to tell the series apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from indicators.config import Indicator
+from indicators.formatting import format_number, format_period, unit_label
+from indicators.i18n import t
+
+# Okabe & Ito (2008), the members with >= 3:1 contrast on white
+PALETTE = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7"]
+MARKERS = ["circle", "square", "diamond", "triangle-up", "x"]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
+FONT = "Source Sans Pro, Arial, sans-serif"
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _contiguous(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """Runs of consecutive rows that all have an interval (a lone point gets an error bar)."""
+    has = rows["low"].notna().to_numpy()
+    segments, start = [], None
+    for i, flag in enumerate([*has, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            segments.append(rows.iloc[start:i])
+            start = None
+    return segments
+
+
+def _lone_point_bars(rows: pd.DataFrame, colour: str) -> dict[str, object]:
+    """Error bars for points whose neighbours have no interval (a band needs two points)."""
+    has = rows["low"].notna().to_numpy()
+    lone = [bool(h) and not (i > 0 and has[i - 1]) and not (i + 1 < len(has) and has[i + 1])
+            for i, h in enumerate(has)]
+    plus = [hi - v if flag else None for flag, v, hi in zip(lone, rows["value"], rows["high"],
+                                                            strict=True)]
+    minus = [v - lo if flag else None for flag, v, lo in zip(lone, rows["value"], rows["low"],
+                                                             strict=True)]
+    return {"type": "data", "array": plus, "arrayminus": minus, "visible": any(lone),
+            "color": colour, "thickness": 1.5, "width": 6}
+
+
+def footer_text(indicator: Indicator, lang: str = "fi") -> str:
+    return t("chart.footer", lang, source=indicator.source, licence=indicator.licence,
+             unit=unit_label(indicator.unit, lang))
+
+
+def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
+                  lang: str = "fi") -> go.Figure:
+    """Time series per area with 95 % interval bands; hidden cells leave gaps, not numbers."""
+    fig = go.Figure()
+    unit = unit_label(indicator.unit, lang)
+    for i, (code, name) in enumerate(area_names.items()):
+        rows = frame[frame["area_code"] == code].sort_values("period_start")
+        if rows.empty:
+            continue
+        colour = PALETTE[i % len(PALETTE)]
+        labels = [format_period(p, lang) for p in rows["period"]]
+        shown = [
+            t("chart.suppressed_hover", lang) if hidden else format_number(v, indicator.decimals,
+                                                                            lang)
+            for v, hidden in zip(rows["value"], rows["suppressed"], strict=True)
+        ]
+        intervals = [
+            "" if pd.isna(lo) else t("chart.interval_hover", lang,
+                                     low=format_number(lo, indicator.decimals, lang),
+                                     high=format_number(hi, indicator.decimals, lang))
+            for lo, hi in zip(rows["low"], rows["high"], strict=True)
+        ]
+        for segment in _contiguous(rows):  # bands never bridge a hidden or missing cell
+            fig.add_trace(go.Scatter(
+                x=list(segment["period_start"]) + list(segment["period_start"])[::-1],
+                y=list(segment["high"]) + list(segment["low"])[::-1],
+                mode="lines", fill="toself", fillcolor=_rgba(colour, 0.13),
+                line={"width": 0, "color": colour}, hoverinfo="skip", showlegend=False,
+                name=f"{name} 95 %",
+            ))
+        fig.add_trace(go.Scatter(
+            x=rows["period_start"], y=rows["value"], mode="lines+markers", name=name,
+            line={"color": colour, "width": 2.5, "dash": DASHES[i % len(DASHES)]},
+            marker={"symbol": MARKERS[i % len(MARKERS)], "size": 8, "color": colour},
+            customdata=list(zip(labels, shown, intervals, strict=True)),
+            hovertemplate=(f"<b>{name}</b><br>%{{customdata[0]}}: %{{customdata[1]}} {unit}"
+                           "<br>%{customdata[2]}<extra></extra>"),
+            connectgaps=False,
+            error_y=_lone_point_bars(rows, colour),
+        ))
+        visible = rows[rows["value"].notna()]
+        if not visible.empty:  # direct label at the line's end
+            last = visible.iloc[-1]
+            fig.add_annotation(x=last["period_start"], y=last["value"], text=name,
+                               xanchor="left", xshift=8, showarrow=False,
+                               font={"color": colour, "size": 12})
+    fig.update_layout(
+        separators=", ",
+        font={"family": FONT, "size": 14, "color": "#1a1a1a"},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
+        margin={"l": 60, "r": 140, "t": 30, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0},
+        hovermode="closest",
+        yaxis={"title": {"text": unit}, "exponentformat": "none", "gridcolor": "#d9d9d9",
+               "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#8c8c8c"},
+        xaxis={"gridcolor": "#efefef"},
+    )
+    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+                       y=-0.32, showarrow=False, xanchor="left", yanchor="top",
+                       font={"size": 11, "color": "#333333"})
+    return fig

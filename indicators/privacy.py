@@ -1,0 +1,467 @@
+"""Statistical disclosure control for the cells of one indicator: primary and secondary suppression.
+
+Follows Statistics Finland practice. Primary suppression hides cells whose own figures are too small
+(by the indicator's kind). Secondary suppression then hides further cells so that no hidden cell can
+be recovered from the visible ones through the additive relations the pages show (areas, sexes,
+groups and, for summable periods, months -> quarters -> year).
+
+A hidden cell hides numerator, denominator and value together, so the recoverability check is
+structural: the hidden cells are the unknowns of the linear system the relations form, and a hidden
+cell is *determined* when its coordinate is fixed by that system (e_i lies in the row space of the
+relation matrix restricted to hidden columns). Besides that, in every relation whose parent is
+visible the sum over its hidden children is disclosed, so that sum of each protected quantity must
+not be a small count either (the "min_n sum" rule).
+
+Secondary cells are chosen greedily and deterministically: deepest cells first (municipality before
+region before county, male/female before total, a group before 'total', month before quarter before
+year), so that the regional and county totals users need stay visible wherever possible. Hiding a
+cell never makes a hidden cell determined, so the loop terminates.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from indicators.periods import PeriodError, period_level
+
+Kind = Literal["proportion", "rate", "count", "mean"]
+Relation = tuple[int, tuple[int, ...]]
+
+KEY = ("area_code", "period", "sex", "grp")
+REQUIRED_COLUMNS = (*KEY, "numerator", "denominator")
+TOTAL = "total"
+SEX_SPLITS = ("male", "female")
+REASONS = ("small_count", "small_complement", "small_denominator", "secondary")
+
+# Squared distance of e_i from the row space below which a hidden cell counts as determined. The
+# relation matrices hold only 0/±1, so genuine distances are far larger than this.
+_DETERMINED_TOL = 1e-8
+# Relative tolerance for "a certificate relation has a non-zero coefficient".
+_COEF_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class _Table:
+    """The cells in canonical (key-sorted) order, so results never depend on the row order."""
+
+    original_pos: np.ndarray  # canonical index -> 0-based row position in the input
+    keys: list[tuple[str, str, str, str]]
+    relations: list[Relation]  # canonical indices, in processing order
+    depth: np.ndarray  # hierarchy depth summed over the four dimensions
+    is_child: np.ndarray  # a child in at least one relation (so not a top total)
+
+
+# --------------------------------------------------------------------------------------------------
+# relations
+
+
+def _time_level(period: str) -> str | None:
+    try:
+        return period_level(period)
+    except PeriodError:
+        return None
+
+
+def _area_depths(area_parent: Mapping[str, str]) -> dict[str, int]:
+    """Steps from each area up to its top along `area_parent` (a cycle guard stops loops)."""
+    depth: dict[str, int] = {}
+    for start in area_parent:
+        chain = [start]
+        seen = {start}
+        node = start
+        while node in area_parent and area_parent[node] not in seen:
+            node = area_parent[node]
+            chain.append(node)
+            seen.add(node)
+        known = depth.get(chain[-1], 0)
+        for steps, code in enumerate(reversed(chain)):
+            depth.setdefault(code, known + steps)
+    return depth
+
+
+def _check_input(cells: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in cells.columns]
+    if missing:
+        raise ValueError(f"cells lack columns: {missing}")
+
+
+def _prepare(
+    cells: pd.DataFrame,
+    area_parent: Mapping[str, str],
+    time_sum: bool,
+    groups_sum_to_total: bool,
+) -> _Table:
+    _check_input(cells)
+    raw_keys = list(zip(*(cells[c].astype(str).tolist() for c in KEY), strict=True))
+    if len(set(raw_keys)) != len(raw_keys):
+        raise ValueError("cells have duplicate keys (area_code, period, sex, grp)")
+    order = sorted(range(len(raw_keys)), key=raw_keys.__getitem__)
+    keys = [raw_keys[p] for p in order]
+    pos = {k: i for i, k in enumerate(keys)}
+
+    children_of: dict[str, list[str]] = {}
+    for child, parent in sorted(area_parent.items()):
+        if child != parent:
+            children_of.setdefault(parent, []).append(child)
+
+    # other grp values per (area, period, sex); periods per (area, sex, grp)
+    groups_of: dict[tuple[str, str, str], list[int]] = {}
+    periods_of: dict[tuple[str, str, str], dict[str, int]] = {}
+    for i, (a, p, s, g) in enumerate(keys):
+        if g != TOTAL:
+            groups_of.setdefault((a, p, s), []).append(i)
+        periods_of.setdefault((a, s, g), {})[p] = i
+
+    levels = {p: _time_level(p) for p in {k[1] for k in keys}}
+    relations: list[Relation] = []
+
+    def add(parent: int, children: list[int]) -> None:
+        if children:
+            relations.append((parent, tuple(sorted(children))))
+
+    for i, (a, p, s, g) in enumerate(keys):
+        if a in children_of:
+            add(i, [j for c in children_of[a] if (j := pos.get((c, p, s, g))) is not None])
+        if s == TOTAL:
+            add(i, [j for x in SEX_SPLITS if (j := pos.get((a, p, x, g))) is not None])
+        if groups_sum_to_total and g == TOTAL:
+            add(i, groups_of.get((a, p, s), []))
+        if time_sum:
+            present = periods_of[(a, s, g)]
+            if levels[p] == "quarter":
+                months = _months_of_quarter(p)
+                add(i, [present[m] for m in months if m in present])
+            elif levels[p] == "year":
+                quarters = [present[q] for q in (f"{p}Q{n}" for n in range(1, 5)) if q in present]
+                if not quarters:
+                    months = (f"{p}-{n:02d}" for n in range(1, 13))
+                    quarters = [present[m] for m in months if m in present]
+                add(i, quarters)
+
+    area_depth = _area_depths(area_parent)
+    time_depth = {"year": 0, "quarter": 1, "term": 1, "month": 2, None: 0}
+    depth = np.array(
+        [
+            area_depth.get(a, 0) + (s != TOTAL) + (g != TOTAL) + time_depth[levels[p]]
+            for a, p, s, g in keys
+        ],
+        dtype=np.int64,
+    )
+    is_child = np.zeros(len(keys), dtype=bool)
+    for _, children in relations:
+        is_child[list(children)] = True
+    # Deepest relations first, so that local fixes happen before those near the top totals.
+    relations.sort(key=lambda r: (-int(depth[r[0]]), r[0], r[1]))
+    return _Table(np.array(order, dtype=np.int64), keys, relations, depth, is_child)
+
+
+def _months_of_quarter(quarter: str) -> list[str]:
+    year, q = quarter[:4], int(quarter[-1])
+    return [f"{year}-{3 * (q - 1) + n:02d}" for n in (1, 2, 3)]
+
+
+def sum_relations(
+    cells: pd.DataFrame,
+    *,
+    area_parent: Mapping[str, str],
+    time_sum: bool,
+    groups_sum_to_total: bool = True,
+) -> list[tuple[int, tuple[int, ...]]]:
+    """The additive relations between cells as (parent_position, child_positions) using 0-based
+    row positions in `cells`: parent = sum(children).
+
+    Every relation varies one key part and fixes the other three. A relation uses the children
+    present (a missing child row counts as a known zero) and exists only when the parent row and at
+    least one child row exist. Sorted by parent position; child positions ascend.
+    """
+    table = _prepare(cells, area_parent, time_sum, groups_sum_to_total)
+    orig = table.original_pos
+    out = [
+        (int(orig[p]), tuple(sorted(int(orig[c]) for c in children)))
+        for p, children in table.relations
+    ]
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------------------------------
+# primary suppression
+
+
+def _small(x: np.ndarray, min_n: int) -> np.ndarray:
+    """1..min_n-1 (any positive value below min_n); NaN and zero are never small."""
+    with np.errstate(invalid="ignore"):
+        return (x > 0) & (x < min_n)
+
+
+def _protected(kind: Kind, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """The counts a cell must not disclose, one column each (NaN where unknown)."""
+    if kind in ("count", "rate"):
+        return num[:, None]
+    if kind == "proportion":
+        return np.column_stack([num, den - num])
+    if kind == "mean":
+        return den[:, None]
+    raise ValueError(f"unknown kind: {kind!r}")
+
+
+def _primary(kind: Kind, num: np.ndarray, den: np.ndarray, min_n: int) -> np.ndarray:
+    """Primary reason per cell (None where the cell may be shown).
+
+    A small denominator (the whole group is small) takes precedence over a small numerator, which
+    takes precedence over a small complement. A zero denominator is a zero count, not suppressed.
+    """
+    reason = np.full(len(num), None, dtype=object)
+    rules: list[tuple[str, np.ndarray]] = []
+    if kind in ("rate", "proportion", "mean"):
+        rules.append(("small_denominator", _small(den, min_n)))
+    if kind in ("count", "rate", "proportion"):
+        rules.append(("small_count", _small(num, min_n)))
+    if kind == "proportion":
+        rules.append(("small_complement", _small(den - num, min_n)))
+    if kind not in ("count", "rate", "proportion", "mean"):
+        raise ValueError(f"unknown kind: {kind!r}")
+    for name, hit in reversed(rules):  # the first listed rule wins
+        reason[hit] = name
+    return reason
+
+
+# --------------------------------------------------------------------------------------------------
+# secondary suppression
+
+
+class _Suppressor:
+    """Greedy secondary suppression over one table (canonical indices throughout)."""
+
+    def __init__(self, table: _Table, q: np.ndarray, min_n: int, hidden: np.ndarray) -> None:
+        self.t = table
+        self.q = np.nan_to_num(q, nan=0.0)  # unknown quantities add nothing to a disclosed sum
+        self.size = self.q.sum(axis=1)
+        self.min_n = min_n
+        self.hidden = hidden.copy()
+        self.secondary: list[int] = []
+        self.rels_of: list[list[int]] = [[] for _ in table.keys]
+        for r, (parent, children) in enumerate(table.relations):
+            self.rels_of[parent].append(r)
+            for c in children:
+                self.rels_of[c].append(r)
+        self.n_hidden = np.array(
+            [int(hidden[p]) + int(hidden[list(ch)].sum()) for p, ch in table.relations],
+            dtype=np.int64,
+        )
+        self.unfixable: set[int] = set()
+        self._component_cache: dict[tuple[int, ...], tuple[list[int], list[int]]] = {}
+
+    # ---- choosing a cell ---------------------------------------------------------------------
+
+    def _child_order(self, c: int, column: int | None) -> tuple[float, ...]:
+        """Deepest first, then non-zero, then smallest protected count, then key order."""
+        size = self.size[c] if column is None else self.q[c, column]
+        return (-float(self.t.depth[c]), float(size <= 0), float(size), float(c))
+
+    def _parent_order(self, c: int) -> tuple[float, ...]:
+        return (float(not self.t.is_child[c]), *self._child_order(c, None))
+
+    def _choose(self, relations: list[int], column: int | None = None) -> int | None:
+        """A visible cell of `relations` to hide: a child if any qualifies, else a parent.
+
+        With `column` (the min_n sum rule), only children non-zero in that quantity qualify, since
+        hiding a zero child does not change the disclosed sum.
+        """
+        children: set[int] = set()
+        parents: set[int] = set()
+        for r in relations:
+            parent, kids = self.t.relations[r]
+            for c in kids:
+                if not self.hidden[c] and (column is None or self.q[c, column] > 0):
+                    children.add(c)
+            if not self.hidden[parent]:
+                parents.add(parent)
+        if children:
+            return min(children, key=lambda c: self._child_order(c, column))
+        if parents:
+            return min(parents, key=self._parent_order)
+        return None
+
+    def _hide(self, c: int, queue: list[int], queued: set[int]) -> None:
+        self.hidden[c] = True
+        self.secondary.append(c)
+        for r in self.rels_of[c]:
+            self.n_hidden[r] += 1
+            if r not in queued:
+                queued.add(r)
+                heapq.heappush(queue, r)
+
+    # ---- local rules: a lone hidden cell in a relation, and the min_n sum rule ---------------
+
+    def _local_violation(self, r: int) -> tuple[int, int | None] | None:
+        """(relation, quantity column or None for a determined cell) when `r` breaks a rule."""
+        parent, children = self.t.relations[r]
+        if self.n_hidden[r] == 1:
+            return r, None
+        if self.hidden[parent] or self.n_hidden[r] == 0:
+            return None
+        hidden_children = [c for c in children if self.hidden[c]]
+        sums = self.q[hidden_children].sum(axis=0)
+        for column, total in enumerate(sums):
+            if 0 < total < self.min_n:
+                return r, column
+        return None
+
+    def _run_local(self, queue: list[int], queued: set[int]) -> None:
+        while queue:
+            r = heapq.heappop(queue)
+            queued.discard(r)
+            hit = self._local_violation(r)
+            if hit is None:
+                continue
+            _, column = hit
+            cell = self._choose([r], column)
+            if cell is None:  # cannot happen: a violated relation always holds a visible cell
+                continue
+            self._hide(cell, queue, queued)
+            if r not in queued:  # re-check: one more hidden cell may not be enough
+                queued.add(r)
+                heapq.heappush(queue, r)
+
+    # ---- the linear check ---------------------------------------------------------------------
+
+    def _components(self) -> list[tuple[list[int], list[int]]]:
+        """Hidden cells linked by shared relations, with the relations touching them."""
+        parent_of = {c: c for c in np.flatnonzero(self.hidden).tolist()}
+
+        def find(x: int) -> int:
+            while parent_of[x] != x:
+                parent_of[x] = parent_of[parent_of[x]]
+                x = parent_of[x]
+            return x
+
+        touched: list[int] = []
+        for r, (parent, children) in enumerate(self.t.relations):
+            if self.n_hidden[r] == 0:
+                continue
+            touched.append(r)
+            members = [c for c in (parent, *children) if self.hidden[c]]
+            root = find(members[0])
+            for c in members[1:]:
+                other = find(c)
+                if other != root:
+                    parent_of[max(root, other)] = min(root, other)
+                    root = min(root, other)
+        cells_of: dict[int, list[int]] = {}
+        for c in parent_of:
+            cells_of.setdefault(find(c), []).append(c)
+        rels_of: dict[int, list[int]] = {}
+        for r in touched:
+            parent, children = self.t.relations[r]
+            first = next(c for c in (parent, *children) if self.hidden[c])
+            rels_of.setdefault(find(first), []).append(r)
+        return [(sorted(cells_of[root]), rels_of.get(root, [])) for root in sorted(cells_of)]
+
+    def _matrix(self, cells: list[int], relations: list[int]) -> np.ndarray:
+        col = {c: j for j, c in enumerate(cells)}
+        a = np.zeros((len(relations), len(cells)))
+        for i, r in enumerate(relations):
+            parent, children = self.t.relations[r]
+            if parent in col:
+                a[i, col[parent]] = 1.0
+            for c in children:
+                if c in col:
+                    a[i, col[c]] = -1.0
+        return a
+
+    def _determined(self, cells: list[int], relations: list[int]) -> list[int]:
+        """Hidden cells of one component whose value the visible cells fix."""
+        cache_key = tuple(cells)
+        cached = self._component_cache.get(cache_key)
+        if cached is not None and cached[1] == relations:
+            return cached[0]
+        a = self._matrix(cells, relations)
+        _, s, vt = np.linalg.svd(a, full_matrices=False)
+        tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
+        row_space = vt[s > tol]
+        # squared distance of e_i from the row space = 1 - ||projection of e_i||^2
+        distance = 1.0 - np.einsum("ij,ij->j", row_space, row_space)
+        found = [cells[j] for j in np.flatnonzero(distance < _DETERMINED_TOL)]
+        self._component_cache[cache_key] = (found, list(relations))
+        return found
+
+    def _certificate(self, cell: int, cells: list[int], relations: list[int]) -> list[int]:
+        """Relations combining to `cell` alone (least-norm solution of A^T y = e_cell)."""
+        a = self._matrix(cells, relations)
+        target = np.zeros(len(cells))
+        target[cells.index(cell)] = 1.0
+        y = np.linalg.lstsq(a.T, target, rcond=None)[0]
+        scale = max(float(np.abs(y).max()), 1.0)
+        return [r for r, coef in zip(relations, y, strict=True) if abs(coef) > _COEF_TOL * scale]
+
+    def _first_determined(self) -> tuple[int, list[int], list[int]] | None:
+        for cells, relations in self._components():
+            for cell in self._determined(cells, relations):
+                if cell not in self.unfixable:
+                    return cell, cells, relations
+        return None
+
+    # ---- main loop ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        queue = list(range(len(self.t.relations)))  # already a heap
+        queued = set(queue)
+        while True:
+            self._run_local(queue, queued)
+            hit = self._first_determined()
+            if hit is None:
+                return
+            cell, cells, relations = hit
+            choice = self._choose(self._certificate(cell, cells, relations))
+            if choice is None:
+                choice = self._choose(relations)
+            if choice is None:  # determined by the structure alone: hiding more cannot help
+                self.unfixable.add(cell)
+                continue
+            self._hide(choice, queue, queued)
+
+
+def suppress(
+    cells: pd.DataFrame,
+    *,
+    kind: Kind,
+    min_n: int = 5,
+    area_parent: Mapping[str, str],
+    time_sum: bool,
+    groups_sum_to_total: bool = True,
+) -> pd.DataFrame:
+    """Return a DataFrame with the same index as `cells` and columns `hidden` (bool) and `reason`
+    (str or None): 'small_count' | 'small_complement' | 'small_denominator' | 'secondary'.
+
+    `cells` holds every cell of one indicator (columns area_code, period, sex, grp, numerator,
+    denominator). Primary rules by `kind`: count and rate protect the numerator, proportion the
+    numerator and its complement, mean the number of respondents (denominator); rate, proportion
+    and mean also hide a denominator in 1..min_n-1. Secondary suppression then follows the
+    relations of `sum_relations` (see the module docstring). Deterministic and independent of the
+    row order.
+    """
+    table = _prepare(cells, area_parent, time_sum, groups_sum_to_total)
+    num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
+    den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
+    reason = _primary(kind, num, den, min_n)
+    hidden = np.array([r is not None for r in reason], dtype=bool)
+
+    suppressor = _Suppressor(table, _protected(kind, num, den), min_n, hidden)
+    suppressor.run()
+    reason[suppressor.secondary] = "secondary"
+
+    out_hidden = np.zeros(len(cells), dtype=bool)
+    out_reason = np.full(len(cells), None, dtype=object)
+    out_hidden[table.original_pos] = suppressor.hidden
+    out_reason[table.original_pos] = reason
+    # object dtype keeps None (pandas would otherwise infer its str dtype and turn None into NaN)
+    return pd.DataFrame(
+        {"hidden": out_hidden, "reason": pd.Series(out_reason, index=cells.index, dtype=object)},
+        index=cells.index,
+    )

@@ -1,0 +1,30 @@
+"""Where things live: the store file and the config directory (env overrides)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = REPO_ROOT / "data" / "dashboard.duckdb"
+DEFAULT_CONFIG_DIR = REPO_ROOT / "config"
+DEMO_DIR = REPO_ROOT / "data" / "demo"
+
+
+def db_path() -> Path:
+    """The DuckDB store: env `DASHBOARD_DB` or `data/dashboard.duckdb`."""
+    return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
+
+
+def config_dir() -> Path:
+    """The config directory: env `DASHBOARD_CONFIG` or `config/`."""
+    return Path(os.environ.get("DASHBOARD_CONFIG") or DEFAULT_CONFIG_DIR)
+
+
+def local_operator() -> str:
+    """The actor recorded for CLI writes: the OS user running the command."""
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # no passwd entry in some containers
+        return f"os:uid{os.getuid()}"

@@ -1,0 +1,73 @@
+"""Display text built from data: labels, status badges, error messages (no Streamlit here)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from indicators.config import Area, Config, ConfigError
+from indicators.formatting import format_date
+from indicators.i18n import t
+from indicators.store import StoreError, StoreLockedError
+
+STATUS_ICONS = {
+    "improved": ":material/check_circle:",
+    "worsened": ":material/warning:",
+    "increased": ":material/north_east:",
+    "decreased": ":material/south_east:",
+    "no_clear_change": ":material/remove:",
+    "not_assessable": ":material/help:",
+}
+
+
+def status_badge(status: str, lang: str = "fi") -> str:
+    """Status as icon **and** text (never colour alone), as Streamlit markdown."""
+    return f"{STATUS_ICONS[status]} {t(f'status.{status}', lang)}"
+
+
+def area_option_label(area: Area, lang: str = "fi") -> str:
+    return t(f"sidebar.level_prefix.{area.level}", lang) + area.name(lang)
+
+
+def as_of_text(iso_day: str, lang: str = "fi") -> str:
+    try:
+        return format_date(date.fromisoformat(iso_day), lang)
+    except ValueError:
+        return iso_day
+
+
+def config_error_lines(exc: ConfigError, lang: str = "fi") -> list[str]:
+    """One Finnish line per problem, naming the file and the key path."""
+    lines = []
+    for issue in exc.issues:
+        key = f"config.problem.{issue.kind}"
+        try:
+            problem = t(key, lang, **{**issue.context, "detail": issue.message})
+        except KeyError:  # an unlisted kind, or a message needing context pydantic did not give
+            problem = t("config.problem.other", lang, detail=issue.message)
+        lines.append(t("config.issue", lang, file=issue.file, location=issue.location or "–",
+                       problem=problem))
+    return lines
+
+
+def store_error_text(exc: StoreError, lang: str = "fi") -> str:
+    if isinstance(exc, StoreLockedError):
+        return t("store.locked", lang)
+    return t("store.error_title", lang) + f": {exc}"
+
+
+def area_lineage(config: Config, code: str) -> list[str]:
+    """Areas to compare with `code`: itself, its ancestors up to the county, and the country.
+
+    For the county itself: the county, its regions and the country.
+    """
+    area = config.areas[code]
+    if area.level == "country":
+        return [config.county_code, *config.region_codes, code]
+    if area.level == "county":
+        return [code, *config.region_codes, config.country_code]
+    out = [code]
+    parent = area.parent_code
+    while parent and config.areas[parent].level != "country":
+        out.append(parent)
+        parent = config.areas[parent].parent_code
+    return [*out, config.country_code]

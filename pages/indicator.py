@@ -1,0 +1,134 @@
+"""One indicator in depth: series per area with 95 % intervals, metadata, table and download."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from indicators import queries, webapp
+from indicators.downloads import to_excel_csv
+from indicators.figures import footer_text, series_figure
+from indicators.formatting import format_number, format_period, format_value, unit_label
+from indicators.i18n import t
+from indicators.ui_text import area_lineage
+
+webapp.ensure_entrypoint()
+lang = webapp.current_language()
+config = webapp.get_config()
+version = webapp.version()
+
+indicator_ids = list(config.indicators)
+headlines = config.headline_indicators()
+default_id = headlines[0].id if headlines else indicator_ids[0]
+indicator_id = webapp.url_choice(
+    "indicator", indicator_ids, default_id, label=t("indicator.choose", lang),
+    format_func=lambda i: f"{config.theme_name(config.indicators[i].themes[0], lang)} – "
+                          f"{config.indicators[i].name.get(lang)}",
+    unknown_message=lambda code: t("url.unknown_indicator", lang, code=code),
+)
+indicator = config.indicators[indicator_id]
+area_code = st.query_params.get("area")
+if area_code not in config.areas:
+    area_code = config.county_code
+areas = area_lineage(config, area_code)
+
+st.title(indicator.name.get(lang))
+st.caption(indicator.definition.get(lang))
+
+levels = webapp.period_levels(version, indicator.id)
+controls = st.columns(3)
+level = queries.default_level(indicator, levels)
+if len(levels) > 1:
+    level = controls[0].radio(t("indicator.period_level", lang), levels,
+                              index=levels.index(level) if level in levels else 0,
+                              format_func=lambda lv: t(f"period_level.{lv}", lang),
+                              horizontal=True, key=f"level_{indicator.id}")
+sex = "total"
+if len(indicator.sexes) > 1:
+    sex = controls[1].selectbox(t("indicator.sex", lang), indicator.sexes,
+                                format_func=lambda s: t(f"sex.{s}", lang),
+                                key=f"sex_{indicator.id}")
+grp = "total"
+if indicator.groups:
+    grp = controls[2].selectbox(
+        t("indicator.group", lang), indicator.group_codes,
+        format_func=lambda g: indicator.group_name(g, lang) or t("group.total", lang),
+        key=f"grp_{indicator.id}")
+
+frame = webapp.series(version, indicator.id, tuple(areas), sex, grp, level)
+names = {code: config.areas[code].name(lang) for code in areas
+         if code in set(frame["area_code"])}
+unit = unit_label(indicator.unit, lang)
+
+if frame.empty:
+    st.info(t("indicator.no_data", lang), icon=":material/info:")
+else:
+    # text summary first: the chart's content in words, for everyone and for screen readers
+    for result in webapp.latest(version, indicator.id, (area_code,), sex, grp, level):
+        name = config.areas[result.area_code].name(lang)
+        if result.period is None:
+            st.markdown(t("indicator.summary_no_data", lang, area=name))
+        elif result.suppressed:
+            st.markdown(t("indicator.summary_suppressed", lang, area=name,
+                          period=format_period(result.period, lang)))
+        else:
+            text = t("indicator.summary", lang, area=name,
+                     period=format_period(result.period, lang),
+                     value=format_number(result.value, indicator.decimals, lang), unit=unit)
+            if not pd.isna(result.low):
+                text += " " + t("indicator.summary_interval", lang,
+                                low=format_number(result.low, indicator.decimals, lang),
+                                high=format_number(result.high, indicator.decimals, lang))
+            st.markdown(text)
+    st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
+                    config={"displaylogo": False, "locale": "fi"})
+    st.caption(footer_text(indicator, lang))
+    st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
+
+    st.subheader(t("indicator.table", lang))
+    ordered = frame.assign(_o=frame["area_code"].map({c: i for i, c in enumerate(areas)}))
+    ordered = ordered.sort_values(["_o", "period_start"], ascending=[True, False])
+    table = pd.DataFrame({
+        t("table.area", lang): [config.areas[c].name(lang) for c in ordered["area_code"]],
+        t("table.period", lang): [format_period(p, lang) for p in ordered["period"]],
+        t("table.value", lang): [format_value(v, indicator.decimals, s, lang)
+                                 for v, s in zip(ordered["value"], ordered["suppressed"],
+                                                 strict=True)],
+        t("table.low", lang): [format_value(v, indicator.decimals, s, lang)
+                               for v, s in zip(ordered["low"], ordered["suppressed"],
+                                               strict=True)],
+        t("table.high", lang): [format_value(v, indicator.decimals, s, lang)
+                                for v, s in zip(ordered["high"], ordered["suppressed"],
+                                                strict=True)],
+        t("table.numerator", lang): [format_value(v, 0 if float(v or 0).is_integer() else 1, s,
+                                                  lang)
+                                     for v, s in zip(ordered["numerator"], ordered["suppressed"],
+                                                     strict=True)],
+        t("table.denominator", lang): [format_value(v, 0, s, lang)
+                                       for v, s in zip(ordered["denominator"],
+                                                       ordered["suppressed"], strict=True)],
+        t("table.status", lang): [t(f"table.status_{s}", lang) for s in ordered["status"]],
+    })
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    export = webapp.export_frame(version, indicator.id, area_code)
+    st.download_button(
+        t("indicator.download", lang), data=to_excel_csv(export),
+        file_name=f"{indicator.id}_{area_code}.csv", mime="text/csv",
+        help=t("indicator.download_help", lang), icon=":material/download:",
+    )
+
+with st.expander(t("indicator.metadata", lang)):
+    rows = [
+        ("definition", indicator.definition.get(lang)),
+        ("source", indicator.source),
+        ("licence", indicator.licence),
+        ("unit", unit),
+        ("direction", t(f"direction.{indicator.direction}", lang)),
+        ("period_type", t(f"period_type.{indicator.period_type}", lang)),
+        ("source_ref", indicator.source_ref or "–"),
+        ("min_n", str(indicator.min_n)),
+        ("themes", ", ".join(config.theme_name(th, lang) for th in indicator.themes)),
+    ]
+    for key, value in rows:
+        st.markdown(f"**{t(f'indicator.meta.{key}', lang)}:** {value}")

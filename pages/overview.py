@@ -1,0 +1,56 @@
+"""Overview (default page, `/`): the three regions side by side on the headline indicators."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from indicators import queries, webapp
+from indicators.formatting import format_change, format_period, format_value, unit_label
+from indicators.i18n import t
+from indicators.ui_text import as_of_text, status_badge
+
+webapp.ensure_entrypoint()
+lang = webapp.current_language()
+config = webapp.get_config()
+version = webapp.version()
+meta = webapp.store_meta(version)
+
+st.title(t("overview.title", lang))
+st.caption(t("overview.intro", lang))
+if meta.get("as_of"):
+    st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
+
+columns_areas = [*config.region_codes, config.county_code, config.country_code]
+
+for indicator in config.headline_indicators():
+    level = queries.default_level(indicator, webapp.period_levels(version, indicator.id))
+    results = webapp.latest(version, indicator.id, tuple(columns_areas), "total", "total", level)
+    unit = unit_label(indicator.unit, lang)
+    with st.container(border=True):
+        st.subheader(indicator.name.get(lang))
+        st.caption(f"{unit} · {t(f'direction.{indicator.direction}', lang)}")
+        for column, result in zip(st.columns(len(columns_areas)), results, strict=True):
+            area = config.areas[result.area_code]
+            with column:
+                st.page_link(
+                    "pages/indicator.py",
+                    label=area.short(lang),
+                    icon=":material/open_in_new:",
+                    query_params={"indicator": indicator.id, "area": area.code},
+                    help=t("overview.open_indicator", lang),
+                )
+                if result.period is None:
+                    st.markdown(f"### {t('overview.no_data', lang)}")
+                    continue
+                value = format_value(result.value, indicator.decimals, result.suppressed, lang)
+                st.markdown(f"### {value} <small>{unit}</small>", unsafe_allow_html=True)
+                st.caption(t("overview.latest_period", lang,
+                             period=format_period(result.period, lang)))
+                if result.compare_period:
+                    st.caption(t("overview.compared_with", lang,
+                                 period=format_period(result.compare_period, lang))
+                               + f": {format_change(result.delta, indicator.decimals, lang)}")
+                else:
+                    st.caption(t("overview.no_comparison", lang))
+                st.markdown(status_badge(result.status, lang),
+                            help=t(f"status.help.{result.status}", lang))

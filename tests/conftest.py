@@ -1,0 +1,55 @@
+"""Shared fixtures: one seeded fixture store per session, built from the demo generator.
+
+Under `CI=true` a skipped test counts as a failure: nothing may be skipped on CI.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indicators import demo
+from indicators.build import build_demo_store
+from indicators.config import Config, load_config
+from indicators.settings import DEFAULT_CONFIG_DIR
+from indicators.store import StoreReader
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if os.environ.get("CI", "").lower() == "true" and report.skipped:
+        report.outcome = "failed"
+        report.longrepr = f"skipped under CI=true (not allowed): {report.longrepr}"
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    return load_config(DEFAULT_CONFIG_DIR)
+
+
+@pytest.fixture(scope="session")
+def demo_tables_dir(tmp_path_factory: pytest.TempPathFactory, config: Config) -> Path:
+    """Demo tables generated afresh for this session (not the bundled copies)."""
+    directory = tmp_path_factory.mktemp("demo_tables")
+    demo.write_tables(demo.generate(config), directory)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def store_path(tmp_path_factory: pytest.TempPathFactory, config: Config,
+               demo_tables_dir: Path) -> Path:
+    """The session's fixture DuckDB store (read-only use: tests that write copy it)."""
+    path = tmp_path_factory.mktemp("store") / "dashboard.duckdb"
+    build_demo_store(path, config, actor="test:fixture", tables_dir=demo_tables_dir)
+    return path
+
+
+@pytest.fixture(scope="session")
+def reader(store_path: Path):
+    store_reader = StoreReader(store_path)
+    yield store_reader
+    store_reader.close()

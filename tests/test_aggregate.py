@@ -1,0 +1,79 @@
+"""Aggregates come from numerators and denominators, only where every child is present."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from indicators.aggregate import materialise
+
+
+def _rows(records):
+    frame = pd.DataFrame(records, columns=["area_code", "period", "sex", "grp", "numerator",
+                                           "denominator"])
+    frame["value"] = np.nan
+    frame["status"] = "final"
+    frame["import_id"] = 1
+    return frame
+
+
+def _cell(frame, area, period, sex="total", grp="total"):
+    rows = frame[(frame.area_code == area) & (frame.period == period) & (frame.sex == sex)
+                 & (frame.grp == grp)]
+    assert len(rows) == 1, (area, period, sex, grp)
+    return rows.iloc[0]
+
+
+def test_region_and_county_from_municipalities(config):
+    indicator = config.indicators["anxiety_gr8_9"]  # percent, sex split
+    records = []
+    for muni in config.children("SK052"):
+        for sex, num, den in (("male", 3, 40), ("female", 11, 38)):
+            records.append((muni, "2025", sex, "total", num, den))
+    out = materialise(_rows(records), indicator, config, import_id=7)
+    region = _cell(out, "SK052", "2025")
+    assert region["numerator"] == 3 * (3 + 11) and region["denominator"] == 3 * (40 + 38)
+    assert region["value"] == 100 * 42 / 234
+    assert bool(region["derived"]) and region["import_id"] == 7
+    # the other regions have no rows, so the county is not computed from a part of it
+    assert out[out.area_code == "HV07"].empty
+
+
+def test_incomplete_children_give_no_aggregate_and_sources_win(config):
+    indicator = config.indicators["cw_notifications_rate"]
+    children = config.children("SK051")
+    records = [(c, "2024", "total", "total", 100, 2000) for c in children[:-1]]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    assert out[out.area_code == "SK051"].empty
+    records = [(c, "2024", "total", "total", 100, 2000) for c in children]
+    records.append(("SK051", "2024", "total", "total", 999, 9999))  # as a source gave it
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    region = _cell(out, "SK051", "2024")
+    assert region["numerator"] == 999 and not bool(region["derived"])
+
+
+def test_quarters_and_years_from_months_with_mean_denominator(config):
+    indicator = config.indicators["fc_contacts_attention"]  # sum_numerator: population is a stock
+    records = [("KU109", f"2024-{m:02d}", "total", "total", 10 + m, 1000 + m)
+               for m in range(1, 13)]
+    records = [r for r in records] + [("KU109", "2025-01", "total", "total", 5, 1000)]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    q1 = _cell(out, "KU109", "2024Q1")
+    assert q1["numerator"] == 11 + 12 + 13
+    assert q1["denominator"] == np.mean([1001, 1002, 1003])
+    assert np.isclose(q1["value"], 36 / 1002 * 1000)
+    year = _cell(out, "KU109", "2024")
+    assert year["numerator"] == sum(10 + m for m in range(1, 13))
+    # a quarter with one month only is not a quarter
+    assert out[(out.area_code == "KU109") & (out.period == "2025Q1")].empty
+
+
+def test_counts_sum_over_groups_and_time(config):
+    indicator = config.indicators["omatiimi_days_to_first_meeting"]
+    records = [("SK051", f"2026-0{m}", "total", g, n, np.nan)
+               for m in (4, 5, 6) for g, n in (("d0_7", 2), ("d8_14", 3), ("d15_21", 0),
+                                                ("d22_28", 1), ("d29_42", 0), ("d43_plus", 1))]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    assert _cell(out, "SK051", "2026-04")["numerator"] == 7  # group total
+    assert _cell(out, "SK051", "2026Q2", grp="d8_14")["numerator"] == 9
+    assert _cell(out, "SK051", "2026Q2")["value"] == 21

@@ -1,0 +1,111 @@
+"""Every page rendered with Streamlit's AppTest on the session's fixture store."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from indicators.settings import REPO_ROOT
+
+APP = str(REPO_ROOT / "dashboard.py")
+
+
+@pytest.fixture
+def app(store_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def _texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [w.value for w in at.warning] + [t.value for t in at.title]
+    parts += [s.value for s in at.subheader]
+    return "\n".join(parts)
+
+
+def _page_links(at):
+    return [(p.proto.label, p.proto.query_string) for p in at.get("page_link")]
+
+
+def test_overview_shows_the_three_regions_side_by_side(app, config):
+    at = app.run()
+    assert not at.exception
+    assert "Demoaineisto" in at.warning[0].value
+    labels = [label for label, _ in _page_links(at)]
+    for name in ("Forssan seutu", "Hämeenlinnan seutu", "Riihimäen seutu", "Kanta-Häme",
+                 "Koko maa"):
+        assert labels.count(name) == len(config.headline_indicators())
+    headings = [s.value for s in at.subheader]
+    assert headings == [i.name.fi for i in config.headline_indicators()]
+    text = _texts(at)
+    assert "Ei selvää muutosta" in text or "Parantunut" in text
+    assert ":material/" in text  # status has an icon as well as words
+    # numbers in Finnish format: decimal comma
+    assert any("," in m.value and m.value.startswith("### ") for m in at.markdown)
+
+
+def test_overview_links_carry_indicator_and_area(app):
+    at = app.run()
+    links = dict(_page_links(at))
+    assert links["Hämeenlinnan seutu"].startswith("indicator=")
+    assert any("area=SK051" in q for _, q in _page_links(at))
+
+
+def test_area_lives_in_the_url(app):
+    app.query_params["area"] = "KU109"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.selectbox[0].value == "KU109"
+    assert at.query_params["area"] == ["KU109"] or at.query_params["area"] == "KU109"
+
+
+def test_unknown_area_gives_a_friendly_message(app):
+    app.query_params["area"] = "KU999"
+    at = app.run()
+    assert not at.exception
+    assert any("KU999" in w.value for w in at.warning)
+    assert at.sidebar.selectbox[0].value == "HV07"
+
+
+def test_indicator_page_renders_chart_table_metadata_and_download(app):
+    app.query_params["area"] = "KU103"
+    app.query_params["indicator"] = "anxiety_gr8_9"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Kohtalainen tai vaikea ahdistuneisuus")
+    assert len(at.get("plotly_chart")) == 1
+    table = at.dataframe[0].value
+    areas = set(table["Alue"])
+    assert {"Humppila", "Forssan seutukunta", "Kanta-Hämeen hyvinvointialue",
+            "Koko maa"} <= areas
+    humppila = table[table["Alue"] == "Humppila"]
+    assert (humppila["Arvo"] == "..").any()  # small cells are shown as the neutral mark
+    assert not humppila["Arvo"].str.contains("<").any()
+    assert len(at.get("download_button")) == 1
+    text = _texts(at)
+    assert "Lähde: THL, Kouluterveyskysely" in text
+    assert "Lisenssi" in text and "Määritelmä" in text
+    assert "Demoaineisto" in at.warning[0].value
+
+
+def test_indicator_page_unknown_indicator_falls_back(app):
+    app.query_params["indicator"] = "no_such_thing"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert any("no_such_thing" in w.value for w in at.warning)
+    assert at.title[0].value == "Perhekeskuksen yhteydenotot tarkkaavuuden ja käyttäytymisen vuoksi"
+
+
+@pytest.mark.parametrize("indicator_id", ["omatiimi_days_to_first_meeting",
+                                          "fc_contacts_attention", "cw_notification_share",
+                                          "omatiimi_srs_mean", "absence_over10_term"])
+def test_indicator_page_for_each_kind(app, indicator_id, config):
+    app.query_params["indicator"] = indicator_id
+    app.query_params["area"] = "SK051"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert at.title[0].value == config.indicators[indicator_id].name.fi
+    assert len(at.get("plotly_chart")) == 1
