@@ -14,6 +14,7 @@ import streamlit as st
 from indicators import queries
 from indicators.build import ensure_store
 from indicators.config import Config, load_config
+from indicators.i18n import t
 from indicators.settings import db_path
 from indicators.store import StoreReader
 
@@ -95,7 +96,8 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
         st.session_state[key] = raw
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
-    value = container.selectbox(label, list(options), key=key, format_func=format_func)
+    value = container.selectbox(label, list(options), key=key, format_func=format_func,
+                                placeholder=t("sidebar.placeholder", current_language()))
     st.query_params[param] = value
     st.session_state[written_key] = value
     return value

@@ -1,0 +1,63 @@
+"""The maintainers' CLI: data on stdout, messages on stderr, suppressed cells stay suppressed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+
+from indicators.settings import REPO_ROOT
+
+
+def _run(*args: str, db=None, check=True) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    if db is not None:
+        env["DASHBOARD_DB"] = str(db)
+    return subprocess.run([sys.executable, "-m", "indicators", *args], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, check=check, timeout=120)
+
+
+def test_help_lists_commands():
+    result = _run("--help")
+    for command in ("demo", "export", "ensure-store"):
+        assert command in result.stdout
+    assert result.stderr == ""
+
+
+def test_export_csv_keeps_suppressed_cells_suppressed(store_path, reader):
+    result = _run("export", "--indicator", "anxiety_gr8_9", "--area", "SK053", "--format", "csv",
+                  db=store_path)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows and "exported" in result.stderr and "exported" not in result.stdout
+    assert {r["area_code"] for r in rows} == {"SK053", "KU061", "KU103", "KU169", "KU834",
+                                              "KU981"}
+    hidden = reader.query_df(
+        "SELECT area_code, period, sex, grp, numerator FROM cell_disclosure "
+        "JOIN observation USING (indicator_id, area_code, period, sex, grp) "
+        "WHERE indicator_id = 'anxiety_gr8_9' AND hidden")
+    hidden_keys = {tuple(r) for r in hidden[["area_code", "period", "sex", "grp"]].itertuples(
+        index=False)}
+    exported_hidden = [r for r in rows if (r["area_code"], r["period"], r["sex"], r["grp"])
+                       in hidden_keys]
+    assert exported_hidden, "the Forssa region has suppressed cells in the demo"
+    for row in exported_hidden:
+        assert row["suppressed"] == "True"
+        for column in ("value", "numerator", "denominator", "low", "high"):
+            assert row[column] == ".."
+
+
+def test_export_unknown_indicator_is_a_clear_error(store_path):
+    result = _run("export", "--indicator", "nope", db=store_path, check=False)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert "unknown indicator 'nope'" in result.stderr
+
+
+def test_ensure_store_builds_missing_store(tmp_path):
+    db = tmp_path / "new.duckdb"
+    result = _run("ensure-store", db=db)
+    assert db.exists() and "built" in result.stderr and result.stdout == ""
+    again = _run("ensure-store", db=db)
+    assert "exists" in again.stderr

@@ -1,0 +1,35 @@
+"""Charts: palette, Finnish separators, footer, and no number for a hidden cell."""
+
+from __future__ import annotations
+
+import math
+
+from indicators import queries
+from indicators.figures import PALETTE, series_figure
+
+
+def test_series_figure_follows_the_rules(config, reader):
+    indicator = config.indicators["anxiety_gr8_9"]
+    areas = ["KU103", "SK053", "HV07", "SSS"]
+    frame = queries.series(reader, indicator, areas)
+    names = {c: config.areas[c].name_fi for c in areas}
+    fig = series_figure(frame, indicator, names)
+    assert fig.layout.separators == ", "
+    assert fig.layout.yaxis.exponentformat == "none"
+    lines = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    assert [tr.name for tr in lines] == list(names.values())
+    assert [tr.line.color for tr in lines] == PALETTE[:4]
+    assert len({tr.marker.symbol for tr in lines}) == 4  # not colour alone
+    footer = fig.layout.annotations[-1].text
+    assert "THL, Kouluterveyskysely" in footer and "CC BY 4.0" in footer
+    # hidden Humppila cells: a gap in the line and the neutral mark in the hover, never a number
+    humppila = frame[frame["area_code"] == "KU103"]
+    hidden_periods = set(humppila.loc[humppila["suppressed"], "period_start"])
+    assert hidden_periods
+    trace = lines[0]
+    for x, y, custom in zip(trace.x, trace.y, trace.customdata, strict=True):
+        if x in hidden_periods:
+            assert y is None or math.isnan(y)
+            assert custom[1] == "salattu (..)" and custom[2] == ""
+    direct_labels = {a.text for a in fig.layout.annotations[:-1]}
+    assert direct_labels <= set(names.values())

@@ -1,0 +1,40 @@
+"""Finnish number, period and date formats."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from indicators.formatting import (
+    format_change,
+    format_date,
+    format_number,
+    format_period,
+    format_value,
+)
+
+
+def test_numbers_use_decimal_comma_and_space_thousands():
+    assert format_number(1234567.891, 1) == "1\u00a0234\u00a0567,9"
+    assert format_number(0.5, 2) == "0,50"
+    assert format_number(float("nan"), 1) == "–"
+    assert format_number(12.0, 0) == "12"
+
+
+def test_suppressed_cells_show_the_neutral_mark_not_a_bound():
+    assert format_value(3.0, 0, True) == ".."
+    assert format_value(3.0, 0, False) == "3"
+
+
+def test_changes_are_signed():
+    assert format_change(1.26, 1) == "+1,3"
+    assert format_change(-0.44, 1) == "\u22120,4"
+    assert format_change(0.01, 1) == "±0,0"
+
+
+def test_periods_and_dates_in_finnish():
+    assert format_period("2025") == "2025"
+    assert format_period("2025Q3") == "7–9/2025"
+    assert format_period("2025-T1") == "kevät 2025"
+    assert format_period("2025-T2") == "syksy 2025"
+    assert format_period("2025-09") == "9/2025"
+    assert format_date(date(2026, 10, 31)) == "31.10.2026"
