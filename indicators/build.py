@@ -1,22 +1,51 @@
-"""Build the store from the bundled demo tables (first start, `python -m indicators demo`)."""
+"""Build the store from the bundled demo tables, and keep it in step with the config.
+
+Disclosure decisions depend on the catalogue (`min_n`, units, groups) and the area hierarchy, so the
+store records a fingerprint of the config it was computed with; when the config changes, the
+reference tables and every disclosure decision are recomputed before anything is served.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from indicators import demo
 from indicators.config import Config
-from indicators.ingest import file_sha256, import_observations, set_meta, sync_reference
+from indicators.ingest import (
+    file_sha256,
+    import_observations,
+    refresh_all_disclosure,
+    set_meta,
+    sync_reference,
+)
 from indicators.schema import create_schema
 from indicators.settings import DEMO_DIR, REPO_ROOT
-from indicators.store import write_transaction
+from indicators.store import StoreReader, write_transaction
+
+STORE_TABLES = ("observation", "observation_history", "import_log", "cell_disclosure")
+
+
+def config_fingerprint(config: Config) -> str:
+    """A hash of everything in the config that disclosure control and aggregation depend on."""
+    payload = {
+        "areas": [[a.code, a.level, a.parent_code] for a in config.areas.values()],
+        "sum_parent": sorted(config.sum_parent().items()),
+        "indicators": {i: ind.model_dump(mode="json") for i, ind in config.indicators.items()},
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 
 def build_demo_store(path: Path, config: Config, *, actor: str,
-                     tables_dir: Path = DEMO_DIR) -> int:
-    """Load the demo CSVs into the store at `path` as one import; returns its import id."""
+                     tables_dir: Path = DEMO_DIR, only_if_empty: bool = False) -> int | None:
+    """Rebuild the store at `path` from the demo CSVs as one import; returns its import id.
+
+    Everything the store held is replaced (a demo rebuild, not an upsert). With `only_if_empty`,
+    a store that already holds an import is left as it is (two sessions starting at once).
+    """
     tables = demo.read_tables(tables_dir)
     unknown = sorted(set(tables) - set(config.indicators))
     missing = sorted(set(config.indicators) - set(tables))
@@ -33,12 +62,33 @@ def build_demo_store(path: Path, config: Config, *, actor: str,
         label = str(tables_dir)
     with write_transaction(path, actor=actor, initialize=create_schema) as con:
         create_schema(con)
+        if only_if_empty and con.execute("SELECT COUNT(*) FROM import_log").fetchone()[0]:
+            return None
+        for table in STORE_TABLES:
+            con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         sync_reference(con, config)
         import_id = import_observations(
             con, rows, config, file=label, sha256=file_sha256(files), source="demo", actor=actor
         )
-        set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat())
+        set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat(),
+                 config_fingerprint=config_fingerprint(config))
     return import_id
+
+
+def resync_with_config(path: Path, config: Config, *, actor: str) -> None:
+    """Recompute reference tables and every disclosure decision for the current config."""
+    with write_transaction(path, actor=actor) as con:
+        sync_reference(con, config)
+        con.execute(
+            "DELETE FROM cell_disclosure WHERE indicator_id NOT IN (SELECT id FROM indicator)")
+        refresh_all_disclosure(con, config)
+        set_meta(con, config_fingerprint=config_fingerprint(config))
+
+
+def store_matches_config(reader: StoreReader, config: Config) -> bool:
+    row = reader.query_df(
+        "SELECT value FROM store_meta WHERE key = 'config_fingerprint'")["value"]
+    return bool(len(row)) and row.iloc[0] == config_fingerprint(config)
 
 
 def ensure_store(path: Path, config: Config, *, actor: str) -> bool:
@@ -46,5 +96,4 @@ def ensure_store(path: Path, config: Config, *, actor: str) -> bool:
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_demo_store(path, config, actor=actor)
-    return True
+    return build_demo_store(path, config, actor=actor, only_if_empty=True) is not None

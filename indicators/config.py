@@ -182,6 +182,9 @@ class Indicator(_Strict):
     levels: list[Level] = Field(default_factory=lambda: ["municipality", "country"])
     period_aggregation: PeriodAggregation = "none"
     headline: int | None = Field(default=None, ge=1, description="order on the overview page")
+    # Indicators whose figures are the same counts (one's denominator is another's numerator)
+    # share a group: their cells are suppressed together, or one would give the other away.
+    disclosure_group: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
 
     @field_validator("sexes")
     @classmethod

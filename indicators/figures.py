@@ -54,6 +54,36 @@ def _lone_point_bars(rows: pd.DataFrame, colour: str) -> dict[str, object]:
             "color": colour, "thickness": 1.5, "width": 6}
 
 
+def _period_ticks(frame: pd.DataFrame, lang: str, most: int = 12) -> dict[str, object]:
+    """Tick labels in the period notation people read (`7–9/2025`, `syksy 2025`), not plotly's
+    English month names; at most `most` ticks."""
+    periods = (frame[["period_start", "period"]].drop_duplicates("period")
+               .sort_values("period_start"))
+    if periods.empty:
+        return {}
+    step = max(1, -(-len(periods) // most))
+    shown = periods.iloc[::step]
+    return {"tickmode": "array", "tickvals": list(shown["period_start"]),
+            "ticktext": [format_period(p, lang) for p in shown["period"]]}
+
+
+def _dodge(labels: list[tuple[object, float, str, str]], frame: pd.DataFrame,
+           gap_share: float = 0.06) -> list[tuple[object, float, str, str]]:
+    """Move end-of-line labels apart vertically so they never print over each other."""
+    if len(labels) < 2:
+        return labels
+    values = pd.concat([frame["value"], frame["high"], frame["low"]]).dropna()
+    span = float(values.max() - min(0.0, float(values.min()))) or 1.0
+    gap = gap_share * span
+    ordered = sorted(labels, key=lambda item: item[1])
+    placed: list[tuple[object, float, str, str]] = []
+    for x, y, name, colour in ordered:
+        if placed and y < placed[-1][1] + gap:
+            y = placed[-1][1] + gap
+        placed.append((x, y, name, colour))
+    return placed
+
+
 def footer_text(indicator: Indicator, lang: str = "fi") -> str:
     return t("chart.footer", lang, source=indicator.source, licence=indicator.licence,
              unit=unit_label(indicator.unit, lang))
@@ -64,6 +94,7 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
     """Time series per area with 95 % interval bands; hidden cells leave gaps, not numbers."""
     fig = go.Figure()
     unit = unit_label(indicator.unit, lang)
+    end_labels: list[tuple[object, float, str, str]] = []
     for i, (code, name) in enumerate(area_names.items()):
         rows = frame[frame["area_code"] == code].sort_values("period_start")
         if rows.empty:
@@ -102,9 +133,10 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
         visible = rows[rows["value"].notna()]
         if not visible.empty:  # direct label at the line's end
             last = visible.iloc[-1]
-            fig.add_annotation(x=last["period_start"], y=last["value"], text=name,
-                               xanchor="left", xshift=8, showarrow=False,
-                               font={"color": colour, "size": 12})
+            end_labels.append((last["period_start"], float(last["value"]), name, colour))
+    for x, y, name, colour in _dodge(end_labels, frame):
+        fig.add_annotation(x=x, y=y, text=name, xanchor="left", xshift=8, showarrow=False,
+                           font={"color": colour, "size": 12})
     fig.update_layout(
         separators=", ",
         font={"family": FONT, "size": 14, "color": "#1a1a1a"},
@@ -114,7 +146,7 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
         hovermode="closest",
         yaxis={"title": {"text": unit}, "exponentformat": "none", "gridcolor": "#d9d9d9",
                "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#8c8c8c"},
-        xaxis={"gridcolor": "#efefef"},
+        xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
     )
     fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
                        y=-0.32, showarrow=False, xanchor="left", yanchor="top",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from indicators.aggregate import KEY, compute_value, materialise
@@ -110,37 +111,75 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
     refresh_disclosure(con, indicator, config)
 
 
+def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]:
+    if indicator.disclosure_group is None:
+        return [indicator]
+    return [i for i in config.indicators.values()
+            if i.disclosure_group == indicator.disclosure_group]
+
+
 def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
                        config: Config) -> None:
-    """Recompute primary and secondary suppression for every cell of one indicator."""
-    cells = con.execute(
-        "SELECT area_code, period, sex, grp, numerator, denominator FROM observation "
-        "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp",
-        [indicator.id],
-    ).df()
-    con.execute("DELETE FROM cell_disclosure WHERE indicator_id = ?", [indicator.id])
-    if cells.empty:
-        return
-    flags = suppress(
-        cells,
-        kind=indicator.kind,
-        min_n=indicator.min_n,
-        area_parent=config.sum_parent(),
-        time_sum=indicator.period_aggregation != "none",
-        groups_sum_to_total=indicator.groups_sum_to_total,
-    )
-    out = cells[KEY].assign(
-        indicator_id=indicator.id,
-        hidden=flags["hidden"].astype(bool).to_numpy(),
-        reason=flags["reason"].to_numpy(),
-        min_n=indicator.min_n,
-    )
-    con.register("disclosure_rows", out)
-    con.execute(
-        "INSERT INTO cell_disclosure SELECT indicator_id, area_code, period, sex, grp, hidden, "
-        "reason, min_n FROM disclosure_rows"
-    )
-    con.unregister("disclosure_rows")
+    """Recompute primary and secondary suppression for one indicator and its linked ones.
+
+    Indicators of one `disclosure_group` share counts, so a cell hidden in one is hidden in all
+    (same key), and each member's secondary suppression runs again until no member adds a cell.
+    """
+    members = _disclosure_members(indicator, config)
+    cells = {
+        m.id: con.execute(
+            "SELECT area_code, period, sex, grp, numerator, denominator FROM observation "
+            "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp", [m.id]).df()
+        for m in members
+    }
+    forced: set[tuple[str, str, str, str]] = set()
+    flags: dict[str, pd.DataFrame] = {}
+    changed = True
+    while changed:
+        changed = False
+        for member in members:
+            frame = cells[member.id]
+            if frame.empty:
+                continue
+            keys = list(frame[KEY].itertuples(index=False, name=None))
+            flags[member.id] = suppress(
+                frame,
+                kind=member.kind,
+                min_n=member.min_n,
+                area_parent=config.sum_parent(),
+                time_sum=member.period_aggregation != "none",
+                groups_sum_to_total=member.groups_sum_to_total,
+                force_hidden=np.array([k in forced for k in keys], dtype=bool),
+            )
+            hidden = {k for k, h in zip(keys, flags[member.id]["hidden"], strict=True) if h}
+            if not hidden <= forced:
+                forced |= hidden
+                changed = len(members) > 1
+    for member in members:
+        con.execute("DELETE FROM cell_disclosure WHERE indicator_id = ?", [member.id])
+        if member.id not in flags:
+            continue
+        out = cells[member.id][KEY].assign(
+            indicator_id=member.id,
+            hidden=flags[member.id]["hidden"].astype(bool).to_numpy(),
+            reason=flags[member.id]["reason"].to_numpy(),
+            min_n=member.min_n,
+        )
+        con.register("disclosure_rows", out)
+        con.execute(
+            "INSERT INTO cell_disclosure SELECT indicator_id, area_code, period, sex, grp, hidden, "
+            "reason, min_n FROM disclosure_rows"
+        )
+        con.unregister("disclosure_rows")
+
+
+def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Recompute the disclosure decision of every cell (after a config change)."""
+    done: set[str] = set()
+    for indicator in config.indicators.values():
+        if indicator.id not in done:
+            refresh_disclosure(con, indicator, config)
+            done.update(m.id for m in _disclosure_members(indicator, config))
 
 
 def import_observations(

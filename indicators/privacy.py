@@ -37,7 +37,7 @@ KEY = ("area_code", "period", "sex", "grp")
 REQUIRED_COLUMNS = (*KEY, "numerator", "denominator")
 TOTAL = "total"
 SEX_SPLITS = ("male", "female")
-REASONS = ("small_count", "small_complement", "small_denominator", "secondary")
+REASONS = ("small_count", "small_complement", "small_denominator", "secondary", "linked")
 
 # Squared distance of e_i from the row space below which a hidden cell counts as determined. The
 # relation matrices hold only 0/±1, so genuine distances are far larger than this.
@@ -235,6 +235,16 @@ def _primary(kind: Kind, num: np.ndarray, den: np.ndarray, min_n: int) -> np.nda
 # secondary suppression
 
 
+@dataclass(frozen=True)
+class _Determined:
+    """A hidden cell the visible cells fix, with the proof: coefficients y over relations such
+    that the combination of the relations' equations leaves this cell alone (y^T A_H = e_cell)."""
+
+    cell: int
+    coef: dict[int, float]  # relation index -> coefficient (non-zero ones only)
+    component_relations: list[int]
+
+
 class _Suppressor:
     """Greedy secondary suppression over one table (canonical indices throughout)."""
 
@@ -255,14 +265,15 @@ class _Suppressor:
             dtype=np.int64,
         )
         self.unfixable: set[int] = set()
-        self._component_cache: dict[tuple[int, ...], tuple[list[int], list[int]]] = {}
+        self._component_cache: dict[tuple[int, ...], list[_Determined]] = {}
 
     # ---- choosing a cell ---------------------------------------------------------------------
 
     def _child_order(self, c: int, column: int | None) -> tuple[float, ...]:
-        """Deepest first, then non-zero, then smallest protected count, then key order."""
+        """Non-zero first (a hidden zero adds no cover and could be pinned at 0), then deepest,
+        then smallest protected count, then key order."""
         size = self.size[c] if column is None else self.q[c, column]
-        return (-float(self.t.depth[c]), float(size <= 0), float(size), float(c))
+        return (float(size <= 0), -float(self.t.depth[c]), float(size), float(c))
 
     def _parent_order(self, c: int) -> tuple[float, ...]:
         return (float(not self.t.is_child[c]), *self._child_order(c, None))
@@ -299,35 +310,34 @@ class _Suppressor:
 
     # ---- local rules: a lone hidden cell in a relation, and the min_n sum rule ---------------
 
-    def _local_violation(self, r: int) -> tuple[int, int | None] | None:
-        """(relation, quantity column or None for a determined cell) when `r` breaks a rule."""
+    def _local_violation(self, r: int) -> tuple[bool, int | None]:
+        """(violated, quantity column): column None means a lone hidden cell, which the relation
+        alone determines; a column means that quantity's hidden sum under a visible parent is
+        small."""
         parent, children = self.t.relations[r]
         if self.n_hidden[r] == 1:
-            return r, None
+            return True, None
         if self.hidden[parent] or self.n_hidden[r] == 0:
-            return None
+            return False, None
         hidden_children = [c for c in children if self.hidden[c]]
         sums = self.q[hidden_children].sum(axis=0)
         for column, total in enumerate(sums):
             if 0 < total < self.min_n:
-                return r, column
-        return None
+                return True, column
+        return False, None
 
     def _run_local(self, queue: list[int], queued: set[int]) -> None:
+        """Fix local violations, always the first relation in processing order that has one."""
         while queue:
             r = heapq.heappop(queue)
             queued.discard(r)
-            hit = self._local_violation(r)
-            if hit is None:
+            violated, column = self._local_violation(r)
+            if not violated:
                 continue
-            _, column = hit
             cell = self._choose([r], column)
             if cell is None:  # cannot happen: a violated relation always holds a visible cell
                 continue
-            self._hide(cell, queue, queued)
-            if r not in queued:  # re-check: one more hidden cell may not be enough
-                queued.add(r)
-                heapq.heappush(queue, r)
+            self._hide(cell, queue, queued)  # re-queues r: one more cell may not be enough
 
     # ---- the linear check ---------------------------------------------------------------------
 
@@ -375,37 +385,58 @@ class _Suppressor:
                     a[i, col[c]] = -1.0
         return a
 
-    def _determined(self, cells: list[int], relations: list[int]) -> list[int]:
-        """Hidden cells of one component whose value the visible cells fix."""
+    def _determined(self, cells: list[int], relations: list[int]) -> list[_Determined]:
+        """Hidden cells of one component whose value the visible cells fix, with certificates."""
         cache_key = tuple(cells)
         cached = self._component_cache.get(cache_key)
-        if cached is not None and cached[1] == relations:
-            return cached[0]
+        if cached is not None:
+            return cached
+        if not relations:
+            return []
         a = self._matrix(cells, relations)
-        _, s, vt = np.linalg.svd(a, full_matrices=False)
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
         tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
-        row_space = vt[s > tol]
+        rank = int((s > tol).sum())
+        row_space = vt[:rank]
         # squared distance of e_i from the row space = 1 - ||projection of e_i||^2
         distance = 1.0 - np.einsum("ij,ij->j", row_space, row_space)
-        found = [cells[j] for j in np.flatnonzero(distance < _DETERMINED_TOL)]
-        self._component_cache[cache_key] = (found, list(relations))
+        columns = np.flatnonzero(distance < _DETERMINED_TOL)
+        # least-norm y with A^T y = e_i, for every determined i at once: y = pinv(A)^T e_i
+        certificates = u[:, :rank] @ (row_space[:, columns] / s[:rank, None])
+        found = []
+        for j, column in enumerate(columns):
+            y = certificates[:, j]
+            scale = max(float(np.abs(y).max()), 1.0)
+            coef = {
+                r: float(c) for r, c in zip(relations, y, strict=True) if abs(c) > _COEF_TOL * scale
+            }
+            found.append(_Determined(cells[column], coef, relations))
+        self._component_cache[cache_key] = found
         return found
 
-    def _certificate(self, cell: int, cells: list[int], relations: list[int]) -> list[int]:
-        """Relations combining to `cell` alone (least-norm solution of A^T y = e_cell)."""
-        a = self._matrix(cells, relations)
-        target = np.zeros(len(cells))
-        target[cells.index(cell)] = 1.0
-        y = np.linalg.lstsq(a.T, target, rcond=None)[0]
-        scale = max(float(np.abs(y).max()), 1.0)
-        return [r for r, coef in zip(relations, y, strict=True) if abs(coef) > _COEF_TOL * scale]
+    def _all_determined(self) -> list[_Determined]:
+        return [
+            hit
+            for cells, relations in self._components()
+            for hit in self._determined(cells, relations)
+            if hit.cell not in self.unfixable
+        ]
 
-    def _first_determined(self) -> tuple[int, list[int], list[int]] | None:
-        for cells, relations in self._components():
-            for cell in self._determined(cells, relations):
-                if cell not in self.unfixable:
-                    return cell, cells, relations
-        return None
+    def _still_certified(self, hit: _Determined, added: list[int]) -> bool:
+        """Whether the certificate still isolates `hit.cell` after hiding `added`.
+
+        Hiding c adds its column to the system; the old combination y still yields e_i exactly when
+        y is orthogonal to that column. Otherwise the cell may have become free (or not): it is
+        left for the next full check.
+        """
+        for c in added:
+            total = 0.0
+            for r in self.rels_of[c]:
+                if r in hit.coef:
+                    total += hit.coef[r] * (1.0 if self.t.relations[r][0] == c else -1.0)
+            if abs(total) > _COEF_TOL:
+                return False
+        return True
 
     # ---- main loop ----------------------------------------------------------------------------
 
@@ -414,17 +445,23 @@ class _Suppressor:
         queued = set(queue)
         while True:
             self._run_local(queue, queued)
-            hit = self._first_determined()
-            if hit is None:
+            pending = self._all_determined()
+            if not pending:
                 return
-            cell, cells, relations = hit
-            choice = self._choose(self._certificate(cell, cells, relations))
-            if choice is None:
-                choice = self._choose(relations)
-            if choice is None:  # determined by the structure alone: hiding more cannot help
-                self.unfixable.add(cell)
-                continue
-            self._hide(choice, queue, queued)
+            # One full check yields every determined cell; fix them in key order as long as their
+            # certificates show they are still determined, to save repeating the decomposition.
+            start = len(self.secondary)
+            for hit in pending:
+                if not self._still_certified(hit, self.secondary[start:]):
+                    continue
+                choice = self._choose(sorted(hit.coef))
+                if choice is None:
+                    choice = self._choose(hit.component_relations)
+                if choice is None:  # determined by the structure alone: hiding cannot help
+                    self.unfixable.add(hit.cell)
+                    continue
+                self._hide(choice, queue, queued)
+                self._run_local(queue, queued)
 
 
 def suppress(
@@ -435,9 +472,14 @@ def suppress(
     area_parent: Mapping[str, str],
     time_sum: bool,
     groups_sum_to_total: bool = True,
+    force_hidden: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Return a DataFrame with the same index as `cells` and columns `hidden` (bool) and `reason`
-    (str or None): 'small_count' | 'small_complement' | 'small_denominator' | 'secondary'.
+    (str or None): 'small_count' | 'small_complement' | 'small_denominator' | 'secondary' |
+    'linked'.
+
+    `force_hidden` (bool per row of `cells`) hides cells whose figures another indicator shares
+    and hides ('linked'); secondary suppression then protects them like primary cells.
 
     `cells` holds every cell of one indicator (columns area_code, period, sex, grp, numerator,
     denominator). Primary rules by `kind`: count and rate protect the numerator, proportion the
@@ -450,6 +492,9 @@ def suppress(
     num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
     den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
     reason = _primary(kind, num, den, min_n)
+    if force_hidden is not None:
+        forced = np.asarray(force_hidden, dtype=bool)[table.original_pos]
+        reason[forced & np.array([r is None for r in reason], dtype=bool)] = "linked"
     hidden = np.array([r is not None for r in reason], dtype=bool)
 
     suppressor = _Suppressor(table, _protected(kind, num, den), min_n, hidden)

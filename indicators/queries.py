@@ -75,7 +75,7 @@ def series(reader: Reader, indicator: Indicator, area_codes: Sequence[str], *,
         [indicator.id, sex, grp, *area_codes],
     )
     if level is not None:
-        frame = frame[[period_level(p) == level for p in frame["period"]]]
+        frame = frame[frame["period"].map(period_level).eq(level)]
     return _with_intervals(frame.reset_index(drop=True), indicator)
 
 

@@ -12,11 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from indicators import queries
-from indicators.build import ensure_store
+from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import t
 from indicators.settings import db_path
-from indicators.store import StoreReader
+from indicators.store import StoreError, StoreReader
 
 CACHE_TTL_S = 3600
 CACHE_ENTRIES = 512
@@ -33,12 +33,33 @@ def _reader(path: str) -> StoreReader:
     return StoreReader(path)
 
 
+_CHECKED_VERSIONS: set[str] = set()
+
+
 def reader() -> StoreReader:
-    """The one shared read-only store reader; builds the demo store on first start."""
+    """The one shared read-only store reader.
+
+    Builds the demo store on first start, and recomputes disclosure decisions when the config
+    changed since the store was written (so a raised `min_n` applies before anything is shown).
+    Any failure becomes a `StoreError` with a message, never a traceback.
+    """
     path = db_path()
-    if not path.exists():
-        ensure_store(path, get_config(), actor="system:first-start")
-    return _reader(str(path))
+    config = get_config()
+    try:
+        if not path.exists():
+            ensure_store(path, config, actor="system:first-start")
+        store = _reader(str(path))
+        current = store.version()
+        if current not in _CHECKED_VERSIONS:
+            if not store_matches_config(store, config):
+                resync_with_config(path, config, actor="system:config-change")
+                current = store.version()
+            _CHECKED_VERSIONS.add(current)
+        return store
+    except StoreError:
+        raise
+    except Exception as exc:  # DuckDB, file-system or demo-table errors: say what failed
+        raise StoreError(f"{path}: {exc}") from exc
 
 
 def version() -> str:
@@ -90,7 +111,7 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
     raw = st.query_params.get(param)
     if raw is not None and raw not in options:
         if unknown_message is not None:
-            container.warning(unknown_message(raw), icon=":material/link_off:")
+            container.warning(unknown_message(shown_safely(raw)), icon=":material/link_off:")
         raw = None
     if raw is not None and raw != st.session_state.get(written_key):
         st.session_state[key] = raw
@@ -101,6 +122,12 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
     st.query_params[param] = value
     st.session_state[written_key] = value
     return value
+
+
+def shown_safely(value: str, limit: int = 40) -> str:
+    """A value from the URL as inert text: no Markdown, links or HTML can ride in on a link."""
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "?" for ch in value[:limit])
+    return f"`{cleaned}`" + ("…" if len(value) > limit else "")
 
 
 def current_language() -> str:

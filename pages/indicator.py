@@ -81,7 +81,7 @@ else:
                                 high=format_number(result.high, indicator.decimals, lang))
             st.markdown(text)
     st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
-                    config={"displaylogo": False, "locale": "fi"})
+                    config={"displaylogo": False})
     st.caption(footer_text(indicator, lang))
     st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
 

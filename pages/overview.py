@@ -21,6 +21,11 @@ if meta.get("as_of"):
     st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
 
 columns_areas = [*config.region_codes, config.county_code, config.country_code]
+selected = st.query_params.get("area")
+if selected in config.areas and config.areas[selected].level == "municipality":
+    # a municipality chosen in the sidebar is shown first, beside its region
+    columns_areas.insert(0, selected)
+    st.caption(t("overview.selected_area", lang, name=config.areas[selected].name(lang)))
 
 for indicator in config.headline_indicators():
     level = queries.default_level(indicator, webapp.period_levels(version, indicator.id))
@@ -28,7 +33,9 @@ for indicator in config.headline_indicators():
     unit = unit_label(indicator.unit, lang)
     with st.container(border=True):
         st.subheader(indicator.name.get(lang))
-        st.caption(f"{unit} · {t(f'direction.{indicator.direction}', lang)}")
+        period_note = t(f"period_level.{level}", lang) if level else ""
+        st.caption(" · ".join(p for p in (unit, period_note,
+                                           t(f"direction.{indicator.direction}", lang)) if p))
         for column, result in zip(st.columns(len(columns_areas)), results, strict=True):
             area = config.areas[result.area_code]
             with column:

@@ -33,3 +33,12 @@ def test_series_figure_follows_the_rules(config, reader):
             assert custom[1] == "salattu (..)" and custom[2] == ""
     direct_labels = {a.text for a in fig.layout.annotations[:-1]}
     assert direct_labels <= set(names.values())
+
+
+def test_time_axis_uses_finnish_period_labels(config, reader):
+    indicator = config.indicators["fc_contacts_attention"]
+    frame = queries.series(reader, indicator, ["SK051"], level="quarter")
+    fig = series_figure(frame, indicator, {"SK051": "Hämeenlinnan seutukunta"})
+    labels = list(fig.layout.xaxis.ticktext)
+    assert "7–9/2025" in labels or "10–12/2025" in labels
+    assert len(labels) <= 12 and not any("Jan" in label for label in labels)

@@ -74,3 +74,117 @@ def test_failed_import_leaves_store_unchanged(config, store_path, tmp_path):
         import_observations(con, bad, config, file="bad.csv", sha256="z", source="test",
                             actor="test:carol")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+
+
+def _independent_relations(cells, indicator, config):
+    """parent = sum(children) relations, built here from the config without indicators.privacy."""
+    index = {tuple(row): i for i, row in enumerate(
+        cells[["area_code", "period", "sex", "grp"]].itertuples(index=False))}
+    relations = []
+    sum_parent = config.sum_parent()
+    children_of = {}
+    for child, parent in sum_parent.items():
+        children_of.setdefault(parent, []).append(child)
+    for (area, period, sex, grp), i in index.items():
+        kids = [index.get((c, period, sex, grp)) for c in children_of.get(area, [])]
+        if any(k is not None for k in kids):
+            relations.append((i, [k for k in kids if k is not None]))
+        if sex == "total":
+            kids = [index.get((area, period, s, grp)) for s in ("male", "female")]
+            if any(k is not None for k in kids):
+                relations.append((i, [k for k in kids if k is not None]))
+        if grp == "total" and indicator.groups_sum_to_total:
+            kids = [index.get((area, period, sex, g)) for g in indicator.group_codes[1:]]
+            if any(k is not None for k in kids):
+                relations.append((i, [k for k in kids if k is not None]))
+        if indicator.period_aggregation != "none":
+            if "Q" in period:
+                q = int(period[-1])
+                months = [f"{period[:4]}-{3 * (q - 1) + m:02d}" for m in (1, 2, 3)]
+                kids = [index.get((area, m, sex, grp)) for m in months]
+            elif len(period) == 4:
+                kids = [index.get((area, f"{period}Q{q}", sex, grp)) for q in (1, 2, 3, 4)]
+            else:
+                kids = []
+            if any(k is not None for k in kids):
+                relations.append((i, [k for k in kids if k is not None]))
+    return relations
+
+
+def test_no_hidden_cell_in_the_store_is_determined_by_visible_cells(config, reader):
+    """For every indicator of the fixture store: the hidden cells are not fixed by the sums."""
+    import numpy as np
+
+    checked = 0
+    for indicator in config.indicators.values():
+        cells = reader.query_df(
+            "SELECT o.area_code, o.period, o.sex, o.grp, o.numerator, o.denominator, d.hidden "
+            "FROM observation o JOIN cell_disclosure d USING (indicator_id, area_code, period, "
+            "sex, grp) WHERE o.indicator_id = ? ORDER BY 1, 2, 3, 4", [indicator.id])
+        hidden = np.flatnonzero(cells["hidden"].to_numpy())
+        if hidden.size == 0:
+            continue
+        relations = _independent_relations(cells, indicator, config)
+        matrix = np.zeros((len(relations), len(cells)))
+        for row, (parent, kids) in enumerate(relations):
+            matrix[row, parent] = -1.0
+            matrix[row, kids] = 1.0
+        sub = matrix[:, hidden]
+        sub = sub[np.abs(sub).sum(axis=1) > 0]
+        if sub.size:
+            # orthonormal basis of the row space; e_i lies in it iff its projection has norm 1
+            _, s, vt = np.linalg.svd(sub, full_matrices=False)
+            basis = vt[s > 1e-9 * max(s.max(), 1.0)]
+            projection = (basis ** 2).sum(axis=0)
+            determined = [cells.iloc[hidden[j]][["area_code", "period", "sex", "grp"]].tolist()
+                          for j in np.flatnonzero(projection > 1 - 1e-6)]
+            assert determined == [], (indicator.id, determined[:5])
+        # every revealed sum of hidden children (parent visible) is 0 or at least min_n
+        protected = cells["numerator"].to_numpy(dtype=float)
+        if indicator.kind == "mean":
+            protected = cells["denominator"].to_numpy(dtype=float)
+        is_hidden = cells["hidden"].to_numpy()
+        for parent, kids in relations:
+            if is_hidden[parent]:
+                continue
+            total = sum(protected[k] for k in kids if is_hidden[k] and not np.isnan(protected[k]))
+            assert total == 0 or total >= indicator.min_n, (indicator.id, parent, total)
+        checked += hidden.size
+    assert checked > 500
+
+
+def test_indicators_sharing_counts_are_suppressed_together(config, reader):
+    """Wherever a protected count of one indicator (a numerator, or the respondents of a mean)
+    equals a numerator or denominator of another on every common cell, the two must share a
+    disclosure group, and their hidden cells must coincide. (Shared population denominators are
+    public and large, so two denominators only count when one is a mean's respondents.)"""
+    frames = {
+        i: reader.query_df(
+            "SELECT o.area_code, o.period, o.sex, o.grp, o.numerator, o.denominator, d.hidden "
+            "FROM observation o JOIN cell_disclosure d USING (indicator_id, area_code, period, "
+            "sex, grp) WHERE o.indicator_id = ?", [i]).set_index(
+            ["area_code", "period", "sex", "grp"])
+        for i in config.indicators
+    }
+    shared = []
+    ids = sorted(frames)
+    for a_pos, a in enumerate(ids):
+        for b in ids[a_pos + 1:]:
+            common = frames[a].index.intersection(frames[b].index)
+            if len(common) < 10:
+                continue
+            means = "mean" in (config.indicators[a].kind, config.indicators[b].kind)
+            for col_a in ("numerator", "denominator"):
+                for col_b in ("numerator", "denominator"):
+                    if col_a == col_b == "denominator" and not means:
+                        continue
+                    x = frames[a].loc[common, col_a]
+                    y = frames[b].loc[common, col_b]
+                    if x.notna().all() and y.notna().all() and (x == y).all():
+                        shared.append((a, b))
+    assert shared, "the demo has indicators that share counts (Omatiimi feedback)"
+    for a, b in shared:
+        group_a = config.indicators[a].disclosure_group
+        assert group_a is not None and group_a == config.indicators[b].disclosure_group, (a, b)
+        common = frames[a].index.intersection(frames[b].index)
+        assert (frames[a].loc[common, "hidden"] == frames[b].loc[common, "hidden"]).all(), (a, b)

@@ -109,3 +109,62 @@ def test_indicator_page_for_each_kind(app, indicator_id, config):
     assert not at.exception
     assert at.title[0].value == config.indicators[indicator_id].name.fi
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_overview_adds_a_selected_municipality(app):
+    app.query_params["area"] = "KU169"
+    at = app.run()
+    assert not at.exception
+    labels = [label for label, _ in _page_links(at)]
+    assert labels[0] == "Jokioinen" and labels[1] == "Forssan seutu"
+    assert any("Valittu alue: Jokioinen" in c.value for c in at.caption)
+
+
+def test_municipality_with_a_region_only_indicator(app):
+    app.query_params["area"] = "KU061"
+    app.query_params["indicator"] = "omatiimi_requests"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert any("Alueelta Forssa ei ole tietoa" in m.value for m in at.markdown)
+    assert len(at.get("plotly_chart")) == 1  # the region and county are still drawn
+
+
+def test_link_cannot_inject_markdown(app):
+    app.query_params["area"] = "[Kirjaudu](https://example.invalid)"
+    at = app.run()
+    assert not at.exception
+    warning = next(w.value for w in at.warning if "ei ole tiedossa" in w.value)
+    assert "](" not in warning and "https" in warning
+
+
+def test_broken_store_file_gives_a_message_not_a_traceback(monkeypatch, tmp_path):
+    bad = tmp_path / "not_a_store.duckdb"
+    bad.write_bytes(b"this is not a DuckDB file" * 100)
+    monkeypatch.setenv("DASHBOARD_DB", str(bad))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert "Tietokantaa ei voitu avata" in at.error[0].value
+
+
+def test_broken_config_names_file_and_key(monkeypatch, tmp_path, store_path):
+    import shutil
+
+    from indicators import webapp
+    from indicators.settings import DEFAULT_CONFIG_DIR
+
+    root = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, root)
+    text = (root / "regions.yaml").read_text(encoding="utf-8")
+    (root / "regions.yaml").write_text(text.replace("code: KU433", "code: KU43"),
+                                       encoding="utf-8")
+    monkeypatch.setenv("DASHBOARD_CONFIG", str(root))
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    webapp.get_config.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+    finally:
+        webapp.get_config.clear()
+    assert not at.exception
+    assert "Asetukset ovat virheelliset" in at.error[0].value
+    assert any("config/regions.yaml" in m.value and "KU43" in m.value for m in at.markdown)
