@@ -13,7 +13,14 @@ from indicators.ui_text import (
     config_error_lines,
     store_error_text,
 )
-from indicators.webapp import current_language, get_config, reader, store_meta, url_choice
+from indicators.webapp import (
+    current_language,
+    dataset_kind,
+    get_config,
+    reader,
+    store_meta,
+    url_choice,
+)
 
 lang = current_language()
 st.set_page_config(page_title=t("app.title", lang), layout="wide",
@@ -41,6 +48,8 @@ PAGES = {
                         icon=":material/dashboard:", default=True),
     "indicator": st.Page("pages/indicator.py", title=t("nav.indicator", lang),
                          url_path="indicator", icon=":material/show_chart:"),
+    "data": st.Page("pages/data.py", title=t("nav.data", lang), url_path="data",
+                    icon=":material/database:"),
 }
 navigation = st.navigation(list(PAGES.values()))
 
@@ -53,8 +62,11 @@ with st.sidebar:
         unknown_message=lambda code: t("url.unknown_area", lang, code=code),
     )
 
-if meta.get("dataset") == "demo":
+kind = dataset_kind(store.version())
+if kind == "demo":
     st.warning(t("app.demo_banner", lang, as_of=as_of_text(meta.get("as_of", ""), lang)),
                icon=":material/science:")
+elif kind == "mixed":
+    st.warning(t("app.mixed_banner", lang), icon=":material/science:")
 
 navigation.run()

@@ -76,6 +76,108 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_problems(report, lang: str) -> None:
+    from indicators.i18n import t
+
+    for problem in report.problems:
+        _err(f"  {problem.location(lang)}: {problem.message(lang)}")
+    for code, params in report.notes:
+        _err("  " + t(f"import.note.{code}", lang, **params))
+
+
+def _rejected(report, lang: str) -> int:
+    """Say that the file was refused and why; the exit code of a rejected file."""
+    from indicators.i18n import t
+
+    _err(t("import.result.rejected", lang, file=report.file, count=len(report.problems)))
+    _print_problems(report, lang)
+    return 1
+
+
+def _file_or_usage_error(path_text: str) -> Path | None:
+    path = Path(path_text)
+    if not path.is_file():
+        _err(f"error: no such file: {path_text}")
+        return None
+    return path
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from indicators.config import load_config
+    from indicators.i18n import t
+    from indicators.imports import check_file
+
+    path = _file_or_usage_error(args.file)
+    if path is None:
+        return 2
+    report, _ = check_file(path, load_config(), sheet=args.sheet,
+                           regions_path=Path(args.regions) if args.regions else None)
+    if report.problems:
+        return _rejected(report, args.lang)
+    _err(t("import.result.valid", args.lang, file=report.file, rows=report.rows))
+    _print_problems(report, args.lang)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from indicators.config import load_config
+    from indicators.i18n import t
+    from indicators.imports import import_file
+
+    path = _file_or_usage_error(args.file)
+    if path is None:
+        return 2
+    store = db_path()
+    config = load_config()
+    if not store.exists():
+        from indicators.build import ensure_store
+
+        ensure_store(store, config, actor=local_operator())
+    report = import_file(path, config, store, actor=local_operator(), source=args.source,
+                         sheet=args.sheet,
+                         regions_path=Path(args.regions) if args.regions else None)
+    if report.problems:
+        return _rejected(report, args.lang)
+    if report.unchanged:
+        _err(t("import.result.unchanged", args.lang, file=report.file))
+    else:
+        _err(t("import.result.imported", args.lang, import_id=report.import_id,
+               rows=report.rows, file=report.file, changed=report.changed))
+    _print_problems(report, args.lang)
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    from indicators.downloads import to_csv
+    from indicators.store import StoreReader
+
+    reader = StoreReader(db_path())
+    try:
+        frame = reader.query_df(
+            "SELECT import_id, imported_at, file, sha256, rows, source, actor, outcome "
+            "FROM import_log ORDER BY import_id")
+    finally:
+        reader.close()
+    sys.stdout.write(to_csv(frame))
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from indicators.config import load_config
+    from indicators.i18n import t
+    from indicators.imports import RollbackError, rollback
+
+    try:
+        restored, removed = rollback(db_path(), args.import_id, load_config(),
+                                     actor=local_operator())
+    except RollbackError as exc:
+        _err(exc.problem.message(args.lang))
+        return 1
+    _err(t("import.result.rolled_back", args.lang, import_id=args.import_id,
+           restored=restored, removed=removed))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -98,6 +200,32 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--area", help="area code: that area and the areas below it")
     export.add_argument("--format", choices=["csv"], default="csv", help="output format")
     export.set_defaults(func=cmd_export)
+
+    def file_command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("file", help="CSV, Excel (.xlsx), Parquet or Sotkanet JSON/CSV")
+        command.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
+        command.add_argument("--regions",
+                             help="Sotkanet /regions listing (JSON) for Sotkanet files")
+        command.add_argument("--lang", choices=["fi", "en"], default="fi",
+                             help="language of the messages (default: Finnish)")
+        command.set_defaults(func=func)
+        return command
+
+    file_command("validate", "check a file and report every problem; writes nothing",
+                 cmd_validate)
+    imp = file_command("import", "validate and import a file atomically (same file twice: no-op)",
+                       cmd_import)
+    imp.add_argument("--source", default="file", help="source name recorded in the import log")
+
+    imports = sub.add_parser("imports", help="list the import history as CSV")
+    imports.set_defaults(func=cmd_imports)
+
+    back = sub.add_parser("rollback", help="undo the latest import exactly")
+    back.add_argument("import_id", type=int, help="the import to undo (see `imports`)")
+    back.add_argument("--lang", choices=["fi", "en"], default="fi",
+                      help="language of the messages (default: Finnish)")
+    back.set_defaults(func=cmd_rollback)
     return parser
 
 

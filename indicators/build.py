@@ -67,7 +67,7 @@ def build_demo_store(path: Path, config: Config, *, actor: str,
         for table in STORE_TABLES:
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         sync_reference(con, config)
-        import_id = import_observations(
+        import_id, _ = import_observations(
             con, rows, config, file=label, sha256=file_sha256(files), source="demo", actor=actor
         )
         set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat(),

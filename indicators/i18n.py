@@ -30,12 +30,23 @@ def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, str]:
 
 @lru_cache(maxsize=8)
 def messages(lang: str) -> dict[str, str]:
-    """All messages of one language as flat dotted keys (missing file → empty)."""
-    path = LOCALE_DIR / f"{lang}.yaml"
-    if not path.is_file():
-        return {}
-    with path.open(encoding="utf-8") as handle:
-        return _flatten(yaml.safe_load(handle) or {})
+    """All messages of one language as flat dotted keys.
+
+    Read from `locales/<lang>.yaml` plus any `locales/<lang>.<part>.yaml` (one part per area of the
+    code, so that separate modules keep separate files); a key defined twice is an error.
+    """
+    out: dict[str, str] = {}
+    paths = [LOCALE_DIR / f"{lang}.yaml", *sorted(LOCALE_DIR.glob(f"{lang}.*.yaml"))]
+    for path in paths:
+        if not path.is_file():
+            continue
+        with path.open(encoding="utf-8") as handle:
+            part = _flatten(yaml.safe_load(handle) or {})
+        clash = sorted(set(part) & set(out))
+        if clash:
+            raise ValueError(f"message keys defined twice ({path.name}): {clash[:5]}")
+        out.update(part)
+    return out
 
 
 def normalise_language(lang: str | None) -> str:

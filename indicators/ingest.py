@@ -69,8 +69,13 @@ def _current(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
     ).df()
 
 
+class NothingChanged(Exception):
+    """The file's content equals the store's: the import is discarded, nothing is written."""
+
+
 def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows: pd.DataFrame,
-                     config: Config, import_id: int) -> None:
+                     config: Config, import_id: int) -> int:
+    """Store one indicator's rows of an import; returns how many cells changed."""
     current = _current(con, indicator.id)
     # source rows after this import: old source rows not in the file, plus the file's rows
     old_source = current[~current["derived"].astype(bool)]
@@ -88,6 +93,9 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
     # unchanged rows keep the import that brought them
     merged.loc[unchanged, "import_id"] = merged.loc[unchanged, "import_id_old"]
     replaced = merged[(merged["_merge"] != "left_only") & ~unchanged]
+    changed = int((~unchanged).sum())
+    if changed == 0:
+        return 0
     if not replaced.empty:
         history = current.merge(replaced[KEY], on=KEY)
         history = history.assign(replaced_by_import_id=import_id)
@@ -109,6 +117,7 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
     con.execute(f"INSERT INTO observation SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
     con.unregister("final_rows")
     refresh_disclosure(con, indicator, config)
+    return changed
 
 
 def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]:
@@ -191,12 +200,18 @@ def import_observations(
     sha256: str,
     source: str,
     actor: str,
-) -> int:
-    """Store validated source rows of one file; returns the new import id."""
+    skip_if_unchanged: bool = False,
+) -> tuple[int, int]:
+    """Store validated source rows of one file; returns (new import id, cells changed).
+
+    With `skip_if_unchanged`, a file whose content equals the store's raises `NothingChanged`
+    (the caller's transaction is then discarded, so a second import of a file changes nothing).
+    """
     if not actor:
         raise ValueError("actor is required for every write")
     import_id = next_import_id(con)
     rows = rows.copy()
+    changed = 0
     for indicator_id, part in rows.groupby("indicator_id", sort=True):
         indicator = config.indicators[str(indicator_id)]
         part = part.drop(columns=["indicator_id"])
@@ -205,13 +220,16 @@ def import_observations(
             part.loc[missing_value, "value"] = compute_value(
                 indicator, part.loc[missing_value, "numerator"],
                 part.loc[missing_value, "denominator"])
-        _apply_indicator(con, indicator, part.reset_index(drop=True), config, import_id)
+        changed += _apply_indicator(con, indicator, part.reset_index(drop=True), config,
+                                    import_id)
+    if changed == 0 and skip_if_unchanged:
+        raise NothingChanged
     con.execute(
         "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [import_id, file, sha256, int(len(rows)), datetime.now(UTC).replace(tzinfo=None),
          source, actor, "ok"],
     )
-    return import_id
+    return import_id, changed
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, **values: str) -> None:

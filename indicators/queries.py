@@ -182,3 +182,30 @@ def _descendants(config: Config, code: str) -> list[str]:
         out.append(child)
         out.extend(_descendants(config, child))
     return out
+
+
+def provenance(reader: Reader) -> pd.DataFrame:
+    """Per indicator: source rows, how many came from the demo, and the latest import."""
+    return reader.query_df(
+        "SELECT o.indicator_id, COUNT(*) AS rows, "
+        "SUM(CASE WHEN l.source = 'demo' THEN 1 ELSE 0 END) AS demo_rows, "
+        "MAX(o.import_id) AS latest_import "
+        "FROM observation o LEFT JOIN import_log l ON l.import_id = o.import_id "
+        "WHERE NOT o.derived GROUP BY o.indicator_id ORDER BY o.indicator_id")
+
+
+def dataset_kind(reader: Reader) -> str:
+    """'demo' (all figures synthetic), 'mixed', 'real' or 'empty'."""
+    frame = provenance(reader)
+    if frame.empty:
+        return "empty"
+    demo_rows, rows = int(frame["demo_rows"].sum()), int(frame["rows"].sum())
+    if demo_rows == rows:
+        return "demo"
+    return "mixed" if demo_rows else "real"
+
+
+def import_history(reader: Reader) -> pd.DataFrame:
+    return reader.query_df(
+        "SELECT import_id, imported_at, file, rows, source, actor, outcome "
+        "FROM import_log ORDER BY import_id DESC")

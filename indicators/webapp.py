@@ -6,7 +6,10 @@ with `st.cache_data`, keyed by the store's version so new data shows at once aft
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -69,6 +72,43 @@ def version() -> str:
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def store_meta(store_version: str) -> dict[str, str]:
     return queries.store_meta(reader())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def dataset_kind(store_version: str) -> str:
+    return queries.dataset_kind(reader())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def provenance(store_version: str) -> pd.DataFrame:
+    return queries.provenance(reader())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def import_history(store_version: str) -> pd.DataFrame:
+    return queries.import_history(reader())
+
+
+def writes_enabled() -> bool:
+    """Writing (import, rollback) is for maintainers. Until sign-in exists it is enabled only for
+    a browser on the server itself (loopback), and `DASHBOARD_LOCAL_WRITES=0` turns it off."""
+    if os.environ.get("DASHBOARD_LOCAL_WRITES", "1") == "0":
+        return False
+    address = getattr(st.context, "ip_address", None)
+    if address is None:  # Streamlit gives None for a browser on localhost
+        return True
+    if not isinstance(address, str):  # no real connection (AppTest's harness)
+        return True
+    return address in ("127.0.0.1", "::1")
+
+
+def save_upload(name: str, data: bytes) -> Path:
+    """An uploaded file in a private temporary directory (kept for this session only)."""
+    directory = Path(st.session_state.setdefault("_upload_dir", tempfile.mkdtemp(prefix="upl-")))
+    safe = "".join(ch if ch.isalnum() or ch in "._-" else "_" for ch in name)[-120:] or "upload"
+    path = directory / safe
+    path.write_bytes(data)
+    return path
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)

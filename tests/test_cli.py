@@ -61,3 +61,40 @@ def test_ensure_store_builds_missing_store(tmp_path):
     assert db.exists() and "built" in result.stderr and result.stdout == ""
     again = _run("ensure-store", db=db)
     assert "exists" in again.stderr
+
+
+def test_validate_import_history_and_rollback(store_path, tmp_path):
+    import shutil
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    value = f"{250 / 2680 * 1000:.1f}".replace(".", ",")
+    good = tmp_path / "uusi.csv"
+    good.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+                    f"cw_notifications_rate;KU061;2026;{value};250;2680\n", encoding="utf-8")
+    bad = tmp_path / "huono.csv"
+    bad.write_text("indikaattori;kunta;vuosi;arvo\ncw_notifications_rate;KU999;2026;1\n",
+                   encoding="utf-8")
+
+    checked = _run("validate", str(bad), db=db, check=False)
+    assert checked.returncode == 1 and checked.stdout == ""
+    assert "huono.csv, rivi 2, sarake kunta" in checked.stderr and "KU999" in checked.stderr
+    english = _run("validate", str(bad), "--lang", "en", db=db, check=False)
+    assert "row 2, column kunta" in english.stderr and "Unknown area" in english.stderr
+
+    imported = _run("import", str(good), "--source", "test", db=db)
+    assert "Tuonti 2 onnistui" in imported.stderr and imported.stdout == ""
+    again = _run("import", str(good), db=db)
+    assert "on jo tuotu" in again.stderr
+
+    history = list(csv.DictReader(io.StringIO(_run("imports", db=db).stdout)))
+    assert [h["import_id"] for h in history] == ["1", "2"]
+    assert history[1]["source"] == "test" and history[1]["actor"].startswith("os:")
+
+    refused = _run("rollback", "1", db=db, check=False)
+    assert refused.returncode == 1 and "Peru ensin uudemmat" in refused.stderr
+    undone = _run("rollback", "2", db=db)
+    assert "Tuonti 2 peruttiin" in undone.stderr
+
+    missing = _run("import", str(tmp_path / "nope.csv"), db=db, check=False)
+    assert missing.returncode == 2

@@ -29,8 +29,9 @@ def test_reimport_and_change(config, store_path, tmp_path):
             "AND period = '2024'", [ind]).fetchone()[0]
 
     with write_transaction(path, actor="test:alice") as con:
-        second = import_observations(con, rows, config, file="same.csv", sha256="x",
+        second, changed = import_observations(con, rows, config, file="same.csv", sha256="x",
                                      source="test", actor="test:alice")
+        assert changed == 0
         assert con.execute("SELECT COUNT(*) FROM observation_history").fetchone()[0] == 0
         assert con.execute(
             "SELECT COUNT(*) FROM observation WHERE import_id = ?", [second]).fetchone()[0] == 0
@@ -39,7 +40,7 @@ def test_reimport_and_change(config, store_path, tmp_path):
     changed["numerator"] = changed["numerator"] + 10
     changed["value"] = float("nan")
     with write_transaction(path, actor="test:bob") as con:
-        third = import_observations(con, changed, config, file="fix.csv", sha256="y",
+        third, _ = import_observations(con, changed, config, file="fix.csv", sha256="y",
                                     source="test", actor="test:bob")
         history = con.execute(
             "SELECT area_code, period, import_id, replaced_by_import_id FROM observation_history "

@@ -10,6 +10,24 @@ from indicators.settings import REPO_ROOT
 APP = str(REPO_ROOT / "dashboard.py")
 
 
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    """Run pages as a long-running server does after its first request: through dashboard.py's
+    st.navigation. (Streamlit starts in legacy `pages/`-folder mode until the entrypoint first
+    calls st.navigation, and AppTest resets that on every run, so `webapp.ensure_entrypoint`
+    would rerun each page once and swallow a button click; the first-request case itself is
+    covered by the real-browser test of a shared link.)"""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture
 def app(store_path, monkeypatch):
     monkeypatch.setenv("DASHBOARD_DB", str(store_path))
@@ -168,3 +186,60 @@ def test_broken_config_names_file_and_key(monkeypatch, tmp_path, store_path):
     assert not at.exception
     assert "Asetukset ovat virheelliset" in at.error[0].value
     assert any("config/regions.yaml" in m.value and "KU43" in m.value for m in at.markdown)
+
+
+@pytest.fixture
+def writable_app(store_path, tmp_path, monkeypatch):
+    import shutil
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_data_page_upload_validate_confirm_flow(writable_app):
+    at = writable_app.run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert "Data" in at.title[0].value
+    catalogue = at.dataframe[-1].value
+    assert "anxiety_gr8_9" in set(catalogue["Tunnus"])
+
+    value = f"{250 / 2680 * 1000:.1f}".replace(".", ",")
+    good = ("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\r\n"
+            f"cw_notifications_rate;Forssa;2026;{value};250;2680\r\n").encode("cp1252")
+    at.file_uploader(key="upload_file").set_value(("uusi.csv", good, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any("on kunnossa" in s.value for s in at.success)
+    confirm = [b for b in at.button if b.label.startswith("Vahvista")]
+    assert len(confirm) == 1
+    confirm[0].click()
+    at.run()
+    assert not at.exception
+    assert any("Tuonti 2 onnistui" in s.value for s in at.success), (
+        [e.value for e in at.error], [i.value for i in at.info], [s.value for s in at.success])
+
+    at.query_params["indicator"] = "cw_notifications_rate"
+    at.query_params["area"] = "KU061"
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    forssa = table[(table["Alue"] == "Forssa") & (table["Jakso"] == "2026")]
+    assert forssa["Arvo"].tolist() == [value]
+
+
+def test_data_page_shows_every_problem_of_a_bad_file(writable_app):
+    at = writable_app.run()
+    at.switch_page("pages/data.py").run()
+    bad = ("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+           "cw_notifications_rate;KU999;2026;1;1;2\n"
+           "anxiety_gr8_9;KU061;2026-13;120;12;10\n").encode()
+    at.file_uploader(key="upload_file").set_value(("huono.csv", bad, "text/csv"))
+    at.run()
+    assert not at.exception
+    assert "ei tuotu" in at.error[0].value
+    problems = at.dataframe[1].value
+    assert len(problems) >= 3 and set(problems["Rivi"]) >= {"2", "3"}
+    assert not [b for b in at.button if b.label.startswith("Vahvista")]

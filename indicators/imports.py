@@ -1,0 +1,165 @@
+"""Importing a file end to end: read → personal-data guard → validate → atomic, idempotent write.
+
+Every write goes through `store.write_transaction`, so a rejected or failed import leaves the store
+byte-for-byte unchanged. Rejections are appended to `<store>.rejections.log` (JSON lines) with the
+file name, its hash and the problem codes and places, never cell values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from indicators.config import Config
+from indicators.ingest import NothingChanged, import_observations, refresh_disclosure
+from indicators.problems import InputError, Problem, mask_identity_codes
+from indicators.readers import RawTable, read_table
+from indicators.store import write_transaction
+from indicators.validate import ValidationResult, validate_table
+
+DEFAULT_MAX_BYTES = 20_000_000
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sha256: str
+    rows: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+    import_id: int | None = None
+    changed: int = 0
+    unchanged: bool = False
+    preview: pd.DataFrame | None = None  # the file's first rows, only when no personal data
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class RollbackError(Exception):
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(problem.code)
+
+
+def file_hash(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_file(path: Path, config: Config, *, display_name: str | None = None,
+               sheet: str | None = None, regions_path: Path | None = None,
+               max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[ImportReport, ValidationResult | None]:
+    """Read and validate without writing anything."""
+    name = display_name or path.name
+    report = ImportReport(file=name, sha256=file_hash(path))
+    try:
+        raw: RawTable = read_table(path, display_name=name, sheet=sheet,
+                                   regions_path=regions_path, known_areas=set(config.areas),
+                                   max_bytes=max_bytes)
+    except InputError as exc:
+        report.problems = exc.problems
+        return report, None
+    result = validate_table(raw, config)
+    report.problems = result.problems
+    report.notes = result.notes
+    report.rows = len(result.rows)
+    if not any(p.code.startswith(("personal", "row_per_person")) for p in result.problems):
+        report.preview = raw.frame.head(20)
+    return report, result
+
+
+def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
+                source: str = "file", display_name: str | None = None, sheet: str | None = None,
+                regions_path: Path | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
+    """Validate and import one file; on any problem the store is left unchanged."""
+    report, result = check_file(path, config, display_name=display_name, sheet=sheet,
+                                regions_path=regions_path, max_bytes=max_bytes)
+    if report.problems or result is None:
+        log_rejection(store_path, report, actor)
+        return report
+    try:
+        with write_transaction(store_path, actor=actor) as con:
+            import_id, changed = import_observations(
+                con, result.rows, config, file=report.file, sha256=report.sha256,
+                source=source, actor=actor, skip_if_unchanged=True)
+    except NothingChanged:
+        report.unchanged = True
+        return report
+    report.import_id, report.changed = import_id, changed
+    return report
+
+
+def rollback(store_path: Path, import_id: int, config: Config, *, actor: str) -> tuple[int, int]:
+    """Return `observation` exactly to its state before import `import_id` (the latest one).
+
+    Rows it replaced come back with their old import id; rows it added are removed; disclosure is
+    recomputed. Returns (rows restored, rows removed).
+    """
+    with write_transaction(store_path, actor=actor) as con:
+        active = con.execute(
+            "SELECT import_id FROM import_log WHERE outcome = 'ok' ORDER BY import_id DESC"
+        ).fetchall()
+        ids = [row[0] for row in active]
+        if import_id not in ids:
+            raise RollbackError(Problem("rollback_unknown", str(store_path.name),
+                                        params={"import_id": import_id}))
+        if ids[0] != import_id:
+            raise RollbackError(Problem("rollback_not_latest", str(store_path.name),
+                                        params={"import_id": import_id, "latest": ids[0]}))
+        affected = [r[0] for r in con.execute(
+            "SELECT indicator_id FROM observation WHERE import_id = ? UNION "
+            "SELECT indicator_id FROM observation_history WHERE replaced_by_import_id = ?",
+            [import_id, import_id]).fetchall()]
+        removed = con.execute("SELECT COUNT(*) FROM observation WHERE import_id = ?",
+                              [import_id]).fetchone()[0]
+        con.execute("DELETE FROM observation WHERE import_id = ?", [import_id])
+        columns = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'observation' "
+            "ORDER BY ordinal_position").fetchall()]
+        column_list = ", ".join(columns)
+        restored = con.execute(
+            "SELECT COUNT(*) FROM observation_history WHERE replaced_by_import_id = ?",
+            [import_id]).fetchone()[0]
+        con.execute(
+            f"INSERT INTO observation ({column_list}) SELECT {column_list} "  # noqa: S608
+            "FROM observation_history WHERE replaced_by_import_id = ?", [import_id])
+        con.execute("DELETE FROM observation_history WHERE replaced_by_import_id = ?",
+                    [import_id])
+        con.execute("UPDATE import_log SET outcome = 'rolled_back' WHERE import_id = ?",
+                    [import_id])
+        for indicator_id in sorted(set(affected)):
+            if indicator_id in config.indicators:
+                refresh_disclosure(con, config.indicators[indicator_id], config)
+    return int(restored), int(removed)
+
+
+def rejection_log_path(store_path: Path) -> Path:
+    return store_path.with_name(store_path.name + ".rejections.log")
+
+
+def log_rejection(store_path: Path, report: ImportReport, actor: str) -> None:
+    """Append a rejection beside the store: codes and places only, never values."""
+    entry = {
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "file": report.file,
+        "sha256": report.sha256,
+        "actor": actor,
+        "problems": [{"code": p.code, "row": p.row,
+                      "column": None if p.column is None else mask_identity_codes(p.column)}
+                     for p in report.problems[:200]],
+    }
+    path = rejection_log_path(store_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry, ensure_ascii=False) + "\n")

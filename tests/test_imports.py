@@ -1,0 +1,270 @@
+"""Importing files: a corpus of bad files (each refused with its message, store unchanged), good
+Finnish-Excel and Sotkanet files, idempotency, rollback, and no personal value in any output."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indicators.imports import (
+    RollbackError,
+    check_file,
+    import_file,
+    rejection_log_path,
+    rollback,
+)
+from indicators.store import StoreReader
+
+HEADER = "indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä"
+
+
+def _hetu(ddmmyy: str, sign: str, individual: str) -> str:
+    check = "0123456789ABCDEFHJKLMNPRSTUVWXY"[int(ddmmyy + individual) % 31]
+    return f"{ddmmyy}{sign}{individual}{check}"
+
+
+VALID_HETU = _hetu("131052", "-", "308")
+
+
+def _rate(num: int, den: int) -> str:
+    return f"{num / den * 1000:.1f}".replace(".", ",")
+
+
+def _csv(*lines: str, encoding: str = "utf-8", newline: str = "\n") -> bytes:
+    return (newline.join(lines) + newline).encode(encoding)
+
+
+GOOD_ROW = f"cw_notifications_rate;KU061;2026;{_rate(250, 2680)};250;2680"
+
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "unknown_indicator": (_csv(HEADER, "no_such_indicator;KU061;2026;1;1;2"),
+                          "unknown_indicator"),
+    "unknown_area": (_csv(HEADER, f"cw_notifications_rate;KU999;2026;{_rate(250, 2680)};250;2680"),
+                     "unknown_area"),
+    "quarter_five": (_csv("indikaattori;kunta;kausi;arvo;osoittaja",
+                          "attendance_support_started;KU061;2025Q5;4;4"), "impossible_period"),
+    "month_thirteen": (_csv("indikaattori;kunta;kausi;arvo;osoittaja",
+                            "attendance_support_started;KU061;2026-13;4;4"), "impossible_period"),
+    "malformed_period": (_csv(HEADER, "cw_notifications_rate;KU061;kevät;1;1;2"),
+                         "malformed_period"),
+    "period_type": (_csv("indikaattori;kunta;kausi;arvo;osoittaja;nimittäjä",
+                         "absence_over10_month;KU061;2025;10;10;100"), "period_type_mismatch"),
+    "percent_over_100": (_csv(HEADER, "anxiety_gr8_9;KU061;2025;120;12;10"),
+                         "value_out_of_range"),
+    "negative_count": (_csv("indikaattori;kunta;vuosi;arvo;osoittaja",
+                            "exercise_counselling_referrals;KU061;2025;-3;-3"),
+                       "value_out_of_range"),
+    "numerator_over_denominator": (_csv(HEADER, "anxiety_gr8_9;KU061;2025;50;60;40"),
+                                   "numerator_exceeds_denominator"),
+    "inconsistent": (_csv(HEADER, "cw_notifications_rate;KU061;2026;50,0;250;2680"),
+                     "value_inconsistent"),
+    "duplicate_conflict": (_csv(HEADER, GOOD_ROW,
+                                f"cw_notifications_rate;KU061;2026;{_rate(251, 2680)};251;2680"),
+                           "duplicate_conflict"),
+    "nan_text": (_csv(HEADER, "cw_notifications_rate;KU061;2026;NaN;250;2680"), "not_finite"),
+    "inf_text": (_csv(HEADER, "cw_notifications_rate;KU061;2026;inf;250;2680"), "not_finite"),
+    "formula": (_csv(HEADER, "cw_notifications_rate;KU061;2026;=250/2680*1000;250;2680"),
+                "formula_text"),
+    "formula_at": (_csv(HEADER + ";huom", GOOD_ROW + ";@SUM(A1)"), "formula_text"),
+    "no_value_column": (_csv("indikaattori;kunta;vuosi;osoittaja;nimittäjä",
+                             "cw_notifications_rate;KU061;2026;250;2680"), "column_missing"),
+    "sql_text": (_csv(HEADER, "cw_notifications_rate;\"KU061'); DROP TABLE observation;--\";"
+                      f"2026;{_rate(250, 2680)};250;2680"), "unknown_area"),
+    "ragged": (_csv(HEADER, GOOD_ROW, "cw_notifications_rate;KU109;2026;1"), "ragged_row"),
+    "empty": (b"", "empty_file"),
+    "header_only": (_csv(HEADER), "header_only"),
+    "pdf": (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", None),
+    "binary": (bytes(range(256)) * 40, None),
+    "mixed_encoding": ("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n".encode()
+                       + "cw_notifications_rate;Hämeenlinna;2026;1,0;12;12000\n".encode()
+                       + "cw_notifications_rate;Hämeenlinna;2026;1,0;12;12000\n".encode("cp1252"),
+                       None),
+    "huge_cell": (_csv(HEADER, GOOD_ROW.replace("KU061", "K" * 1_100_000)), "cell_too_large"),
+    "identity_code_anywhere": (_csv(HEADER + ";lisätieto", GOOD_ROW + f";soitettu {VALID_HETU}"),
+                               "personal_identity_code"),
+    "name_column": (_csv(HEADER + ";sukunimi", GOOD_ROW + ";Virtanen"), "personal_column"),
+    "email_content": (_csv(HEADER + ";yhteys", GOOD_ROW + ";matti.virtanen@example.fi"),
+                      "personal_column"),
+    "row_per_person": (_csv("asiakas_id;kunta;vuosi;diagnoosi",
+                            *[f"A{1000 + i};KU061;2025;F90" for i in range(40)]),
+                       "row_per_person"),
+}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def store(store_path, tmp_path) -> Path:
+    path = tmp_path / "store.duckdb"
+    shutil.copy(store_path, path)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(BAD_FILES))
+def test_bad_file_is_refused_and_the_store_is_unchanged(name, config, store, tmp_path):
+    data, expected = BAD_FILES[name]
+    path = tmp_path / f"{name}.csv"
+    path.write_bytes(data)
+    before = _digest(store)
+    report = import_file(path, config, store, actor="test:maintainer",
+                         max_bytes=5_000_000)
+    assert report.problems, name
+    codes = {p.code for p in report.problems}
+    if expected is not None:
+        assert expected in codes, (name, codes)
+    for problem in report.problems:
+        assert problem.file == path.name
+        for lang in ("fi", "en"):
+            message = problem.message(lang)
+            assert message and "{" not in message
+    assert _digest(store) == before
+    assert report.import_id is None
+    assert rejection_log_path(store).exists()
+
+
+def test_file_over_the_size_limit(config, store, tmp_path):
+    path = tmp_path / "big.csv"
+    path.write_bytes(_csv(HEADER, *[GOOD_ROW] * 2000))
+    before = _digest(store)
+    report = import_file(path, config, store, actor="test:maintainer", max_bytes=10_000)
+    assert {p.code for p in report.problems} == {"file_too_large"}
+    assert _digest(store) == before
+
+
+def test_every_problem_names_row_and_column(config, tmp_path):
+    path = tmp_path / "many.csv"
+    path.write_bytes(_csv(HEADER, GOOD_ROW, "cw_notifications_rate;KU999;2026;1;1;2",
+                          "anxiety_gr8_9;KU061;2026-13;120;12;10"))
+    report, _ = check_file(path, config)
+    located = {(p.code, p.row, p.column) for p in report.problems}
+    assert ("unknown_area", 3, "kunta") in located
+    assert ("impossible_period", 4, "vuosi") in located
+    assert ("value_out_of_range", 4, "arvo") in located
+
+
+def test_personal_values_never_appear_in_any_output(config, store, tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_bytes(_csv(HEADER + ";etunimi;henkilötunnus",
+                          GOOD_ROW + f";Aino;{VALID_HETU}"))
+    report = import_file(path, config, store, actor="test:maintainer")
+    assert report.problems and report.preview is None
+    texts = [p.message(lang) for p in report.problems for lang in ("fi", "en")]
+    texts += [repr(p) for p in report.problems]
+    texts.append(rejection_log_path(store).read_text(encoding="utf-8"))
+    for text in texts:
+        assert VALID_HETU not in text and "Aino" not in text
+
+
+def test_finnish_excel_csv_imports_and_reimport_changes_nothing(config, store, tmp_path):
+    path = tmp_path / "ilmoitukset.csv"
+    lines = ["Indikaattori;Kunta;Vuosi;Arvo;Osoittaja;Nimittäjä",
+             f"cw_notifications_rate;Forssa;2026;{_rate(250, 2680)};250;2680",
+             f"cw_notifications_rate;061;2025;{_rate(240, 2700)};240;2700",
+             f"cw_notifications_rate;Jokioinen;2026;{_rate(90, 890)};90;890", ";;;;;", ""]
+    path.write_bytes("\r\n".join(lines).encode("cp1252"))  # Finnish Excel: cp1252, ;, CRLF
+    report = import_file(path, config, store, actor="test:maintainer")
+    assert report.ok, [p.message("en") for p in report.problems]
+    assert report.import_id == 2 and report.rows == 3 and report.changed >= 3
+    reader = StoreReader(store)
+    try:
+        row = reader.query_df(
+            "SELECT value, numerator, denominator, import_id FROM observation "
+            "WHERE indicator_id = 'cw_notifications_rate' AND area_code = 'KU061' "
+            "AND period = '2026'")
+        assert row["numerator"].iloc[0] == 250 and row["import_id"].iloc[0] == 2
+        history = reader.query_df("SELECT COUNT(*) AS n FROM observation_history "
+                                  "WHERE replaced_by_import_id = 2")["n"].iloc[0]
+        assert history >= 1  # 2025 of Forssa replaced, and its region and county aggregates
+    finally:
+        reader.close()
+    before = _digest(store)
+    again = import_file(path, config, store, actor="test:maintainer")
+    assert again.ok and again.unchanged and again.import_id is None
+    assert _digest(store) == before
+
+
+def test_rollback_restores_exactly_and_allows_reimport(config, store, tmp_path):
+    reader = StoreReader(store)
+    query = ("SELECT indicator_id, area_code, period, sex, grp, value, numerator, denominator, "
+             "status, import_id, derived FROM observation ORDER BY ALL")
+    try:
+        original = reader.query_df(query)
+        path = tmp_path / "fix.csv"
+        path.write_bytes(_csv(HEADER, f"cw_notifications_rate;KU061;2025;{_rate(241, 2700)};241;"
+                                      "2700", GOOD_ROW))
+        report = import_file(path, config, store, actor="test:maintainer")
+        assert report.ok and report.import_id == 2
+        assert not reader.query_df(query).equals(original)
+        restored, removed = rollback(store, 2, config, actor="test:maintainer")
+        assert restored >= 1 and removed >= 2
+        after = reader.query_df(query)
+        assert after.equals(original)
+        log = reader.query_df("SELECT import_id, outcome FROM import_log ORDER BY 1")
+        assert log["outcome"].tolist() == ["ok", "rolled_back"]
+        with pytest.raises(RollbackError):
+            rollback(store, 2, config, actor="test:maintainer")
+        with pytest.raises(RollbackError):
+            rollback(store, 7, config, actor="test:maintainer")
+        again = import_file(path, config, store, actor="test:maintainer")
+        assert again.ok and again.import_id == 3
+    finally:
+        reader.close()
+
+
+def _sotkanet_files(tmp_path: Path) -> tuple[Path, Path]:
+    regions = [
+        {"id": 1, "code": "061", "category": "KUNTA", "title": {"fi": "Forssa", "sv": "Forssa",
+                                                               "en": "Forssa"}, "memberOf": []},
+        {"id": 2, "code": "103", "category": "KUNTA", "title": {"fi": "Humppila",
+                                                               "sv": "Humppila",
+                                                               "en": "Humppila"}, "memberOf": []},
+        {"id": 3, "code": "53", "category": "SEUTUKUNTA",
+         "title": {"fi": "Forssan seutukunta", "sv": "Forssa", "en": "Forssa"}, "memberOf": []},
+        {"id": 4, "code": "7", "category": "HYVINVOINTIALUE",
+         "title": {"fi": "Kanta-Häme", "sv": "Egentliga Tavastland", "en": "Kanta-Häme"},
+         "memberOf": []},
+        {"id": 5, "code": "0", "category": "MAA",
+         "title": {"fi": "Koko maa", "sv": "Hela landet", "en": "Finland"}, "memberOf": []},
+        {"id": 6, "code": "091", "category": "KUNTA",
+         "title": {"fi": "Helsinki", "sv": "Helsingfors", "en": "Helsinki"}, "memberOf": []},
+        {"id": 7, "code": "061", "category": "MAAKUNTA",
+         "title": {"fi": "Ei kunta", "sv": "x", "en": "x"}, "memberOf": []},
+    ]
+    rows = []
+    for region, value, abs_value in ((1, 9.4, 254), (2, None, None), (3, 9.0, 470),
+                                     (4, 8.7, 2630), (5, 8.1, 82000), (6, 7.7, 7300),
+                                     (7, 1.0, 1)):
+        rows.append({"indicator": 1086, "region": region, "year": 2025, "gender": "total",
+                     "value": value, "absValue": abs_value})
+    regions_path = tmp_path / "regions.json"
+    regions_path.write_text(json.dumps(regions), encoding="utf-8")
+    data_path = tmp_path / "sotkanet_1086.json"
+    data_path.write_text(json.dumps(rows), encoding="utf-8")
+    return data_path, regions_path
+
+
+def test_sotkanet_export_imports(config, store, tmp_path):
+    data_path, regions_path = _sotkanet_files(tmp_path)
+    report = import_file(data_path, config, store, actor="test:maintainer", source="sotkanet",
+                         regions_path=regions_path)
+    assert report.ok, [p.message("en") for p in report.problems]
+    assert ("sotkanet_skipped_regions", {"count": 2}) in report.notes
+    reader = StoreReader(store)
+    try:
+        rows = reader.query_df(
+            "SELECT area_code, value, numerator, denominator, derived FROM observation "
+            "WHERE indicator_id = 'cw_notification_share' AND period = '2025' "
+            "AND import_id = ? ORDER BY area_code", [report.import_id]).set_index("area_code")
+    finally:
+        reader.close()
+    assert rows.loc["KU061", "value"] == 9.4 and rows.loc["KU061", "numerator"] == 254
+    assert rows["denominator"].isna().all()  # never filled in from our population figures
+    assert rows.loc["HV07", "value"] == 8.7 and not rows.loc["HV07", "derived"]
+    assert rows.loc["SSS", "numerator"] == 82000
+    assert rows.loc["KU103", "value"] != rows.loc["KU103", "value"]  # null: suppressed, not 0
