@@ -178,6 +178,17 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalogue_entry(args: argparse.Namespace) -> int:
+    from indicators.sotkanet import draft_yaml
+
+    path = _file_or_usage_error(args.sotkanet_metadata)
+    if path is None:
+        return 2
+    sys.stdout.write(draft_yaml(path))
+    _err("a draft entry: check the fields marked CHECK and add it to config/indicators/")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -226,6 +237,12 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--lang", choices=["fi", "en"], default="fi",
                       help="language of the messages (default: Finnish)")
     back.set_defaults(func=cmd_rollback)
+
+    entry = sub.add_parser("catalogue-entry",
+                           help="draft a catalogue entry from Sotkanet indicator metadata")
+    entry.add_argument("--sotkanet-metadata", required=True,
+                       help="the JSON of Sotkanet's /rest/1.1/indicators/{id}")
+    entry.set_defaults(func=cmd_catalogue_entry)
     return parser
 
 

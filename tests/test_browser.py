@@ -57,7 +57,7 @@ def server(store_path, tmp_path_factory):
     else:
         process.kill()
         pytest.fail("streamlit did not start: " + process.stdout.read().decode()[-2000:])
-    yield url
+    yield url, db
     process.terminate()
     try:
         process.wait(timeout=10)
@@ -84,8 +84,9 @@ def _assert_no_error(page) -> None:
 
 
 def test_overview_in_a_real_browser(server, browser, tmp_path):
+    url, _ = server
     page = browser.new_page()
-    page.goto(server + "/", wait_until="domcontentloaded")
+    page.goto(url + "/", wait_until="domcontentloaded")
     page.get_by_text("Demoaineisto", exact=False).first.wait_for(timeout=30000)
     for name in ("Forssan seutu", "Hämeenlinnan seutu", "Riihimäen seutu"):
         page.get_by_text(name, exact=True).first.wait_for(timeout=30000)
@@ -96,8 +97,9 @@ def test_overview_in_a_real_browser(server, browser, tmp_path):
 
 
 def test_shared_indicator_link_opens_through_the_entrypoint(server, browser, tmp_path):
+    url, _ = server
     page = browser.new_page()
-    page.goto(server + "/indicator?indicator=anxiety_gr8_9&area=KU103",
+    page.goto(url + "/indicator?indicator=anxiety_gr8_9&area=KU103",
               wait_until="domcontentloaded")
     page.get_by_role("heading", name="Kohtalainen tai vaikea ahdistuneisuus").first.wait_for(
         timeout=30000)
@@ -111,4 +113,27 @@ def test_shared_indicator_link_opens_through_the_entrypoint(server, browser, tmp
     assert "area=KU103" in page.url and "indicator=anxiety_gr8_9" in page.url
     _assert_no_error(page)
     page.screenshot(path=str(tmp_path / "indicator.png"), full_page=True)
+    page.close()
+
+
+def test_cli_import_while_serving_shows_on_the_next_load(server, browser, tmp_path):
+    """A maintainer imports from the CLI while the dashboard serves; no restart is needed."""
+    url, db = server
+    link = url + "/indicator?indicator=cw_notifications_rate&area=KU061"
+    page = browser.new_page()
+    page.goto(link, wait_until="domcontentloaded")
+    page.get_by_text("Uusin arvo alueella Forssa (2025)").first.wait_for(timeout=30000)
+
+    value = f"{250 / 2680 * 1000:.1f}".replace(".", ",")
+    data = tmp_path / "uusi.csv"
+    data.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+                    f"cw_notifications_rate;KU061;2026;{value};250;2680\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "indicators", "import", str(data)],
+                            cwd=REPO_ROOT, env=dict(os.environ, DASHBOARD_DB=str(db)),
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    page.goto(link, wait_until="domcontentloaded")
+    page.get_by_text(f"Uusin arvo alueella Forssa (2026): {value}").first.wait_for(
+        timeout=30000)
+    _assert_no_error(page)
     page.close()

@@ -268,3 +268,68 @@ def test_sotkanet_export_imports(config, store, tmp_path):
     assert rows.loc["HV07", "value"] == 8.7 and not rows.loc["HV07", "derived"]
     assert rows.loc["SSS", "numerator"] == 82000
     assert rows.loc["KU103", "value"] != rows.loc["KU103", "value"]  # null: suppressed, not 0
+
+
+def test_bom_semicolon_decimal_comma_with_quotes_and_trailing_rows(config, store, tmp_path):
+    path = tmp_path / "excel_utf8.csv"
+    text = ("Indikaattori;Alue;Kausi;Arvo;Osoittaja;Nimittäjä;Huomautus\r\n"
+            f"cw_notifications_rate;Tammela;2026;{_rate(80, 1000)};80;1000;"
+            "\"arvio; tarkistettu\"\r\n"
+            ";;;;;;\r\n\r\n")
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    report = import_file(path, config, store, actor="test:maintainer")
+    assert report.ok and report.rows == 1, [p.message("en") for p in report.problems]
+
+
+def test_sotkanet_semicolon_csv_imports(config, store, tmp_path):
+    _, regions_path = _sotkanet_files(tmp_path)
+    path = tmp_path / "sotkanet.csv"
+    path.write_text("indicator;region;year;gender;primary value;absolute value\n"
+                    "3563;1;2025;total;1,4;38\n"
+                    "3563;4;2025;total;1,3;390\n"
+                    "3563;6;2025;total;1,1;1200\n", encoding="utf-8")
+    report = import_file(path, config, store, actor="test:maintainer", source="sotkanet",
+                         regions_path=regions_path)
+    assert report.ok, [p.message("en") for p in report.problems]
+    assert ("sotkanet_skipped_regions", {"count": 1}) in report.notes
+    reader = StoreReader(store)
+    try:
+        rows = reader.query_df(
+            "SELECT area_code, value, numerator FROM observation WHERE import_id = ? "
+            "AND indicator_id = 'placed_outside_home_share' ORDER BY 1", [report.import_id])
+        assert rows.values.tolist() == [["HV07", 1.3, 390.0], ["KU061", 1.4, 38.0]]
+        from indicators.queries import dataset_kind
+        assert dataset_kind(reader) == "mixed"
+    finally:
+        reader.close()
+
+
+def test_unknown_sotkanet_indicator_is_reported_not_guessed(config, store, tmp_path):
+    _, regions_path = _sotkanet_files(tmp_path)
+    path = tmp_path / "sotkanet_other.json"
+    path.write_text(json.dumps([{"indicator": 9999, "region": 1, "year": 2025,
+                                 "gender": "total", "value": 1.0, "absValue": 3}]),
+                    encoding="utf-8")
+    report = import_file(path, config, store, actor="test:maintainer",
+                         regions_path=regions_path)
+    assert [p.code for p in report.problems] == ["unknown_indicator"]
+    assert "sotkanet:9999" in report.problems[0].message("en")
+
+
+@pytest.mark.parametrize("seed_text", ["", "a;b\n1;2\n", "indikaattori;kunta;vuosi;arvo\n"])
+def test_any_text_is_a_report_never_an_exception(config, tmp_path, seed_text):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=60, derandomize=True, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(st.text(max_size=300))
+    def check(text):
+        path = tmp_path / "any.csv"
+        path.write_text(seed_text + text, encoding="utf-8", errors="replace")
+        report, result = check_file(path, config)
+        assert report.problems or (result is not None and report.rows >= 0)
+        for problem in report.problems:
+            assert problem.message("fi")
+
+    check()

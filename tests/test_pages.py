@@ -243,3 +243,29 @@ def test_data_page_shows_every_problem_of_a_bad_file(writable_app):
     problems = at.dataframe[1].value
     assert len(problems) >= 3 and set(problems["Rivi"]) >= {"2", "3"}
     assert not [b for b in at.button if b.label.startswith("Vahvista")]
+
+
+def test_sotkanet_import_shows_on_the_indicator_page(writable_app, config, tmp_path,
+                                                     monkeypatch):
+    import os
+    from pathlib import Path
+
+    from test_imports import _sotkanet_files
+
+    from indicators.imports import import_file
+
+    data_path, regions_path = _sotkanet_files(tmp_path)
+    report = import_file(data_path, config, Path(os.environ["DASHBOARD_DB"]),
+                         actor="test:maintainer", regions_path=regions_path)
+    assert report.ok
+    writable_app.query_params["indicator"] = "cw_notification_share"
+    writable_app.query_params["area"] = "KU061"
+    at = writable_app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    forssa = table[(table["Alue"] == "Forssa") & (table["Jakso"] == "2025")]
+    assert forssa["Arvo"].tolist() == ["9,4"]
+    county = table[(table["Alue"] == "Kanta-Hämeen hyvinvointialue") & (table["Jakso"] == "2025")]
+    assert county["Arvo"].tolist() == ["8,7"]  # the county value as Sotkanet gave it
+    assert any("Osa luvuista on demoaineistoa" in w.value for w in at.warning)
