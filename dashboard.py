@@ -48,6 +48,8 @@ PAGES = {
                         icon=":material/dashboard:", default=True),
     "indicator": st.Page("pages/indicator.py", title=t("nav.indicator", lang),
                          url_path="indicator", icon=":material/show_chart:"),
+    "phenomena": st.Page("pages/phenomena.py", title=t("nav.phenomena", lang),
+                         url_path="phenomena", icon=":material/insights:"),
     "data": st.Page("pages/data.py", title=t("nav.data", lang), url_path="data",
                     icon=":material/database:"),
 }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -239,6 +240,73 @@ class ThemeFile(_Strict):
     indicators: list[Indicator] = Field(min_length=1)
 
 
+# ---------------------------------------------------------------- phenomena.yaml
+
+ActionStatus = Literal["planned", "ongoing", "done", "paused"]
+
+
+class Progress(_Strict):
+    measure: Texts
+    done: float = Field(ge=0)
+    target: float = Field(gt=0)
+    as_of: date
+
+
+class Action(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Texts
+    description: Texts
+    owner: str
+    areas: list[str] = Field(min_length=1)
+    start: date
+    end: date | None = None
+    status: ActionStatus
+    progress: Progress | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Action:
+        if self.end is not None and self.end < self.start:
+            raise PydanticCustomError("end_before_start", "end {end} is before start {start}",
+                                      {"end": str(self.end), "start": str(self.start)})
+        return self
+
+
+class Chosen(_Strict):
+    date: date
+    by: Texts
+
+
+class Note(_Strict):
+    date: date
+    organisation: str
+    text: Texts
+
+
+class Phenomenon(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    name: Texts
+    description: Texts
+    chosen: Chosen
+    areas: list[str] = Field(min_length=1)
+    comparison_areas: list[str] = Field(default_factory=list)
+    outcome_indicators: list[str] = Field(min_length=1)
+    process_indicators: list[str] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        return [*self.outcome_indicators, *self.process_indicators]
+
+    def first_action_start(self) -> date | None:
+        starts = [a.start for a in self.actions if a.status != "planned"]
+        return min(starts) if starts else None
+
+
+class PhenomenaFile(_Strict):
+    phenomena: list[Phenomenon] = Field(min_length=1)
+
+
 # ---------------------------------------------------------------- errors
 
 
@@ -331,6 +399,7 @@ class Config:
     root: Path
     regions_file: RegionsFile
     themes: tuple[ThemeFile, ...]
+    phenomena: tuple[Phenomenon, ...] = ()
 
     @cached_property
     def areas(self) -> dict[str, Area]:
@@ -439,10 +508,44 @@ def load_config(root: Path | None = None) -> Config:
                                           {"id": ind.id, "other": seen[ind.id]}))
             seen[ind.id] = rel
         themes.append(theme)
+    phenomena: PhenomenaFile | None = None
+    phenomena_path = root / "phenomena.yaml"
+    phenomena_rel = _relative(phenomena_path, root)
+    try:
+        phenomena = _validate(PhenomenaFile, _read_yaml(phenomena_path, root), phenomena_rel)
+    except ConfigError as exc:
+        issues.extend(exc.issues)
     if issues:
         raise ConfigError(issues)
-    assert regions is not None
-    return Config(root=root, regions_file=regions, themes=tuple(themes))
+    assert regions is not None and phenomena is not None
+    config = Config(root=root, regions_file=regions, themes=tuple(themes),
+                    phenomena=tuple(phenomena.phenomena))
+    issues.extend(_cross_references(config, phenomena_rel))
+    if issues:
+        raise ConfigError(issues)
+    return config
+
+
+def _cross_references(config: Config, rel: str) -> list[ConfigIssue]:
+    """Phenomena may only name catalogue indicators and configured areas."""
+    out: list[ConfigIssue] = []
+    for i, phenomenon in enumerate(config.phenomena):
+        where = f"phenomena[{i}]({phenomenon.id})"
+        for key in ("outcome_indicators", "process_indicators"):
+            for j, ind in enumerate(getattr(phenomenon, key)):
+                if ind not in config.indicators:
+                    out.append(ConfigIssue(rel, f"{where}.{key}[{j}]", "unknown_indicator",
+                                           f"indicator {ind} is not in the catalogue",
+                                           {"id": ind}))
+        areas = [("areas", phenomenon.areas), ("comparison_areas", phenomenon.comparison_areas)]
+        areas += [(f"actions[{k}]({a.id}).areas", a.areas)
+                  for k, a in enumerate(phenomenon.actions)]
+        for key, codes in areas:
+            for j, code in enumerate(codes):
+                if code not in config.areas:
+                    out.append(ConfigIssue(rel, f"{where}.{key}[{j}]", "unknown_area",
+                                           f"area {code} is not in regions.yaml", {"code": code}))
+    return out
 
 
 def iter_catalogue_files(root: Path) -> Iterator[Path]:

@@ -152,3 +152,56 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
                        y=-0.32, showarrow=False, xanchor="left", yanchor="top",
                        font={"size": 11, "color": "#333333"})
     return fig
+
+
+def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
+                     median: float | None, action_lines: list[tuple[object, str]],
+                     highlight: list[int] | None = None, lang: str = "fi") -> go.Figure:
+    """A run chart: the series, the median frozen before the actions, the actions' start dates,
+    and points a rule flagged drawn as open diamonds (shape, not colour alone)."""
+    rows = frame.sort_values("period_start")
+    fig = go.Figure()
+    labels = [format_period(p, lang) for p in rows["period"]]
+    shown = [t("chart.suppressed_hover", lang) if hidden else format_number(v, indicator.decimals,
+                                                                            lang)
+             for v, hidden in zip(rows["value"], rows["suppressed"], strict=True)]
+    fig.add_trace(go.Scatter(
+        x=rows["period_start"], y=rows["value"], mode="lines+markers", name=area_name,
+        line={"color": PALETTE[0], "width": 2}, marker={"size": 7, "color": PALETTE[0]},
+        customdata=list(zip(labels, shown, strict=True)),
+        hovertemplate=(f"<b>{area_name}</b><br>%{{customdata[0]}}: %{{customdata[1]}} "
+                       f"{unit_label(indicator.unit, lang)}<extra></extra>"),
+    ))
+    if highlight:
+        visible = rows[rows["value"].notna()].reset_index(drop=True)
+        flagged = visible.iloc[[i for i in highlight if i < len(visible)]]
+        fig.add_trace(go.Scatter(
+            x=flagged["period_start"], y=flagged["value"], mode="markers",
+            name=t("phenomenon.rule.astronomical", lang),
+            marker={"symbol": "diamond-open", "size": 16, "color": PALETTE[2],
+                    "line": {"width": 2.5}}, hoverinfo="skip"))
+    if median is not None and not rows.empty:
+        fig.add_trace(go.Scatter(
+            x=[rows["period_start"].iloc[0], rows["period_start"].iloc[-1]], y=[median, median],
+            mode="lines", name=t("phenomenon.median", lang),
+            line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
+    for step, (x, label) in enumerate(action_lines):
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                      line={"color": PALETTE[3], "width": 2, "dash": "dot"})
+        # labels step down so close start dates never print over each other
+        fig.add_annotation(x=x, y=1 - 0.09 * step, yref="paper", text=label, showarrow=False,
+                           xanchor="left", yanchor="top", xshift=4,
+                           font={"color": "#1a1a1a", "size": 11}, bgcolor="#ffffff")
+    fig.update_layout(
+        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=360,
+        margin={"l": 60, "r": 30, "t": 20, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
+        yaxis={"title": {"text": unit_label(indicator.unit, lang)}, "exponentformat": "none",
+               "gridcolor": "#d9d9d9", "rangemode": "tozero"},
+        xaxis={"gridcolor": "#efefef", **_period_ticks(rows, lang)},
+    )
+    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+                       y=-0.38, showarrow=False, xanchor="left", yanchor="top",
+                       font={"size": 11, "color": "#333333"})
+    return fig

@@ -1,0 +1,79 @@
+"""Phenomenon work: run-chart verdicts on the points after the first action began.
+
+One rule set everywhere (DESIGN.md, Anhøj): the median is frozen on the points before the first
+started action and the rules are applied to the points after it; fewer than 10 points is "too few
+to judge", never "normal variation". Hidden (suppressed) cells are gaps, not points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from indicators.config import Indicator, Phenomenon
+from indicators.periods import period_end
+from indicators.stats import RunChartResult, run_chart
+
+MIN_POINTS = 10
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str  # improvement | worsening | change_up | change_down | no_signal | too_few_points |
+    # no_data
+    rules: tuple[str, ...]  # long_run | few_crossings | astronomical
+    baseline_count: int
+    after_count: int
+    result: RunChartResult | None
+
+
+def chart_level(indicator: Indicator) -> str:
+    """The period level a run chart uses: the finest one the indicator has."""
+    return {"month": "month", "term": "term", "quarter": "quarter"}.get(indicator.period_type,
+                                                                       "year")
+
+
+def verdict_for(frame: pd.DataFrame, indicator: Indicator, action_start: date | None) -> Verdict:
+    """Verdict for one area's series (`period_start`, `value`; hidden cells have NaN values)."""
+    rows = frame.sort_values("period_start")
+    rows = rows[rows["value"].notna()]
+    if rows.empty:
+        return Verdict("no_data", (), 0, 0, None)
+    # the baseline is the periods that ended before the first action began; the period in which
+    # it began already counts as "after"
+    ends = [period_end(p) for p in rows["period"]]
+    baseline = sum(end < action_start for end in ends) if action_start else len(rows)
+    after = len(rows) - baseline
+    if action_start is None or baseline < MIN_POINTS or after < MIN_POINTS:
+        return Verdict("too_few_points", (), baseline, after, None)
+    values = rows["value"].to_numpy(dtype=float)
+    result = run_chart(values.tolist(), baseline_count=baseline, min_points=MIN_POINTS)
+    if result.verdict == "too_few_points":
+        return Verdict("too_few_points", (), baseline, after, result)
+    if result.verdict != "signal":
+        return Verdict("no_signal", (), baseline, after, result)
+    rules = tuple(name for name, hit in (("long_run", result.signal_long_run),
+                                         ("few_crossings", result.signal_few_crossings),
+                                         ("astronomical", result.signal_astronomical)) if hit)
+    side = result.shift_direction
+    if side is None:  # crossings or an astronomical point: the side the later points lie on
+        side = "below" if float(np.median(values[baseline:])) < result.median else "above"
+    if indicator.direction == "neutral":
+        code = "change_down" if side == "below" else "change_up"
+    else:
+        good = (side == "below") == (indicator.direction == "down_is_good")
+        code = "improvement" if good else "worsening"
+    return Verdict(code, rules, baseline, after, result)
+
+
+VERDICT_SYMBOLS = {"improvement": "✓", "worsening": "⚠", "change_up": "↑", "change_down": "↓",
+                   "no_signal": "–", "too_few_points": "?", "no_data": "?"}
+
+
+def acting_and_comparison(phenomenon: Phenomenon) -> list[tuple[str, str]]:
+    """(area code, role) for the areas that act and the comparison areas."""
+    return ([(code, "acting") for code in phenomenon.areas]
+            + [(code, "comparison") for code in phenomenon.comparison_areas])

@@ -1,0 +1,154 @@
+"""Phenomena (`/phenomena`): where a phenomenon is worked on, run charts with the actions on them
+and a verdict whose rule is named, the comparison areas, the actions and their progress."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from indicators import phenomena, webapp
+from indicators.figures import run_chart_figure
+from indicators.formatting import format_date, format_number, format_period, format_value
+from indicators.i18n import t
+
+webapp.ensure_entrypoint()
+lang = webapp.current_language()
+config = webapp.get_config()
+version = webapp.version()
+
+by_id = {p.id: p for p in config.phenomena}
+phenomenon_id = webapp.url_choice(
+    "phenomenon", list(by_id), next(iter(by_id)), label=t("phenomenon.choose", lang),
+    format_func=lambda i: by_id[i].name.get(lang),
+    unknown_message=lambda code: t("phenomenon.unknown", lang, code=code))
+phenomenon = by_id[phenomenon_id]
+action_start = phenomenon.first_action_start()
+
+
+def names(codes: list[str]) -> str:
+    return ", ".join(config.areas[c].name(lang) for c in codes)
+
+
+def verdict_text(verdict: phenomena.Verdict) -> str:
+    icon = {"improvement": ":material/check_circle:", "worsening": ":material/warning:",
+            "change_up": ":material/north_east:", "change_down": ":material/south_east:",
+            "no_signal": ":material/remove:", "too_few_points": ":material/help:",
+            "no_data": ":material/help:"}[verdict.code]
+    return f"{icon} {t(f'phenomenon.verdict.{verdict.code}', lang)}"
+
+
+def rule_text(verdict: phenomena.Verdict) -> str:
+    result = verdict.result
+    if verdict.code == "too_few_points" or result is None:
+        return t("phenomenon.rule.few", lang, before=verdict.baseline_count,
+                 after=verdict.after_count, needed=phenomena.MIN_POINTS)
+    if not verdict.rules:
+        return t("phenomenon.rule.none", lang, after=verdict.after_count)
+    parts = []
+    for rule in verdict.rules:
+        if rule == "long_run":
+            parts.append(t("phenomenon.rule.long_run", lang, run=result.longest_run,
+                           limit=result.longest_run_limit))
+        elif rule == "few_crossings":
+            parts.append(t("phenomenon.rule.few_crossings", lang, crossings=result.crossings,
+                           limit=result.crossings_limit))
+        else:
+            parts.append(t("phenomenon.rule.astronomical", lang))
+    return "; ".join(parts)
+
+
+def series_for(indicator_id: str, area: str) -> pd.DataFrame:
+    indicator = config.indicators[indicator_id]
+    return webapp.series(version, indicator_id, (area,), "total", "total",
+                         phenomena.chart_level(indicator))
+
+
+st.title(phenomenon.name.get(lang))
+st.markdown(phenomenon.description.get(lang))
+st.caption(t("phenomenon.chosen", lang, date=format_date(phenomenon.chosen.date, lang),
+             by=phenomenon.chosen.by.get(lang)))
+st.markdown(t("phenomenon.acting", lang, areas=names(phenomenon.areas)))
+if phenomenon.comparison_areas:
+    st.markdown(t("phenomenon.comparison", lang, areas=names(phenomenon.comparison_areas)))
+
+# ---------------------------------------------------------------- comparison of verdicts
+st.subheader(t("phenomenon.summary_title", lang))
+st.caption(t("phenomenon.summary_help", lang))
+regions = phenomena.acting_and_comparison(phenomenon)
+summary = {t("indicator.choose", lang): [config.indicators[i].name.get(lang)
+                                         for i in phenomenon.indicator_ids]}
+for code, role in regions:
+    column = f"{config.areas[code].short(lang)} ({t(f'phenomenon.role.{role}', lang)})"
+    codes = [phenomena.verdict_for(series_for(i, code), config.indicators[i], action_start).code
+             for i in phenomenon.indicator_ids]
+    # tables cannot show icons: a symbol and the words carry the meaning
+    summary[column] = [f"{phenomena.VERDICT_SYMBOLS[c]} {t(f'phenomenon.verdict.{c}', lang)}"
+                       for c in codes]
+st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- run charts for one area
+options = [code for code, _ in regions]
+for code in list(options):
+    options.extend(c for c in config.children(code) if c not in options)
+selected = st.query_params.get("area")
+default = selected if selected in options else options[0]
+area = st.selectbox(t("phenomenon.area_for_charts", lang), options, index=options.index(default),
+                    format_func=lambda c: config.areas[c].name(lang),
+                    key=f"phen_area_{phenomenon.id}")
+action_lines = [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a.name.get(lang)))
+                for a in phenomenon.actions if a.status != "planned"]
+
+st.subheader(t("phenomenon.indicators_title", lang))
+for indicator_id in phenomenon.indicator_ids:
+    indicator = config.indicators[indicator_id]
+    frame = series_for(indicator_id, area)
+    verdict = phenomena.verdict_for(frame, indicator, action_start)
+    role = "outcome" if indicator_id in phenomenon.outcome_indicators else "process"
+    with st.container(border=True):
+        st.markdown(f"#### {indicator.name.get(lang)}")
+        st.caption(t(f"phenomenon.{role}", lang))
+        st.markdown(f"**{verdict_text(verdict)}** — {rule_text(verdict)}")
+        if frame.empty:
+            continue
+        result = verdict.result
+        median = result.median if result is not None and verdict.code != "too_few_points" \
+            else None
+        highlight = result.astronomical_indices if result is not None else None
+        st.plotly_chart(run_chart_figure(frame, indicator, config.areas[area].name(lang), median,
+                                         action_lines, highlight, lang),
+                        width="stretch", config={"displaylogo": False},
+                        key=f"run_{phenomenon.id}_{indicator_id}_{area}")
+        with st.expander(t("phenomenon.table", lang)):
+            st.dataframe(pd.DataFrame({
+                t("table.period", lang): [format_period(p, lang) for p in frame["period"]],
+                t("table.value", lang): [format_value(v, indicator.decimals, s, lang)
+                                         for v, s in zip(frame["value"], frame["suppressed"],
+                                                         strict=True)],
+            }), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- actions and notes
+st.subheader(t("phenomenon.actions_title", lang))
+for action in phenomenon.actions:
+    with st.container(border=True):
+        st.markdown(f"**{action.name.get(lang)}**")
+        meta = t("phenomenon.action_meta", lang,
+                 status=t(f"action_status.{action.status}", lang), owner=action.owner,
+                 areas=names(action.areas), start=format_date(action.start, lang))
+        if action.end:
+            meta += t("phenomenon.action_end", lang, end=format_date(action.end, lang))
+        st.caption(meta)
+        st.markdown(action.description.get(lang))
+        if action.progress is not None:
+            share = min(1.0, action.progress.done / action.progress.target)
+            st.progress(share, text=t(
+                "phenomenon.progress", lang, done=format_number(action.progress.done, 0, lang),
+                target=format_number(action.progress.target, 0, lang),
+                measure=action.progress.measure.get(lang),
+                share=format_number(100 * share, 0, lang),
+                as_of=format_date(action.progress.as_of, lang)))
+
+if phenomenon.notes:
+    st.subheader(t("phenomenon.notes_title", lang))
+    for note in sorted(phenomenon.notes, key=lambda n: n.date, reverse=True):
+        st.markdown(t("phenomenon.note", lang, date=format_date(note.date, lang),
+                      organisation=note.organisation, text=note.text.get(lang)))

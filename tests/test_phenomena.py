@@ -1,0 +1,148 @@
+"""Phenomena: declaration, run-chart verdicts with the rule named, and the page."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+
+import pandas as pd
+import pytest
+import yaml
+from streamlit.testing.v1 import AppTest
+
+from indicators import phenomena, queries
+from indicators.config import ConfigError, load_config
+from indicators.settings import DEFAULT_CONFIG_DIR, REPO_ROOT
+
+
+def _frame(values, first="2023-01"):
+    periods = pd.period_range(first, periods=len(values), freq="M")
+    return pd.DataFrame({"period": [p.strftime("%Y-%m") for p in periods],
+                         "period_start": [p.start_time.date() for p in periods],
+                         "value": values, "suppressed": [v != v for v in values]})
+
+
+def test_phenomena_are_declared_and_checked(config):
+    ids = [p.id for p in config.phenomena]
+    assert ids == ["adhd_symptoms", "school_absences"]
+    adhd = config.phenomena[0]
+    assert adhd.comparison_areas == ["SK053"]
+    assert adhd.first_action_start() == date(2025, 8, 1)
+    assert config.phenomena[1].first_action_start() == date(2025, 8, 11)
+
+
+def test_unknown_indicator_in_phenomena_names_the_key(tmp_path):
+    root = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, root)
+    data = yaml.safe_load((root / "phenomena.yaml").read_text(encoding="utf-8"))
+    data["phenomena"][1]["process_indicators"] = ["nope"]
+    (root / "phenomena.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                         encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    issue = caught.value.issues[0]
+    assert issue.location == "phenomena[1](school_absences).process_indicators[0]"
+    assert issue.kind == "unknown_indicator"
+
+
+@pytest.mark.parametrize(("phenomenon_id", "indicator_id", "area", "expected"), [
+    ("adhd_symptoms", "fc_contacts_attention", "SK051", "improvement"),
+    ("adhd_symptoms", "fc_contacts_attention", "SK052", "improvement"),
+    ("adhd_symptoms", "fc_contacts_attention", "SK053", "no_signal"),
+    ("adhd_symptoms", "adhd_medication_5_17", "SK051", "too_few_points"),
+    ("school_absences", "absence_over10_month", "SK053", "improvement"),
+    ("school_absences", "absence_over10_month", "SK051", "no_signal"),
+    ("school_absences", "unauthorised_absence_gr8_9", "SK053", "too_few_points"),
+])
+def test_demo_verdicts(config, reader, phenomenon_id, indicator_id, area, expected):
+    phenomenon = next(p for p in config.phenomena if p.id == phenomenon_id)
+    indicator = config.indicators[indicator_id]
+    frame = queries.series(reader, indicator, [area], level=phenomena.chart_level(indicator))
+    verdict = phenomena.verdict_for(frame, indicator, phenomenon.first_action_start())
+    assert verdict.code == expected
+    if expected == "improvement":
+        assert "long_run" in verdict.rules
+
+
+def test_month_of_the_action_start_counts_as_after():
+    values = [10.0] * 12 + [5.0] * 12
+    frame = _frame(values, first="2024-08")
+    indicator = load_config().indicators["absence_over10_month"]
+    verdict = phenomena.verdict_for(frame, indicator, date(2025, 8, 11))
+    assert verdict.baseline_count == 12 and verdict.after_count == 12
+
+
+def test_worked_examples_name_their_rule():
+    indicator = load_config().indicators["fc_contacts_attention"]  # down is good
+    up = phenomena.verdict_for(_frame([5.0, 6.0] * 6 + [9.0] * 12), indicator, date(2024, 1, 1))
+    assert up.code == "worsening" and up.rules[0] == "long_run"
+    noise = phenomena.verdict_for(_frame([5.0, 6.0] * 12), indicator, date(2024, 1, 1))
+    assert noise.code == "no_signal" and noise.rules == ()
+    short = phenomena.verdict_for(_frame([5.0, 6.0] * 6), indicator, date(2023, 8, 1))
+    assert short.code == "too_few_points"
+    neutral = load_config().indicators["attendance_support_started"]
+    more = phenomena.verdict_for(_frame([4.0, 5.0] * 6 + [12.0] * 12), neutral, date(2024, 1, 1))
+    assert more.code == "change_up"
+    spike = [5.0, 5.2, 4.9, 5.1, 5.0, 4.8, 5.1, 5.0, 4.9, 5.2, 5.1, 5.0,
+             5.1, 4.9, 5.0, 5.2, 30.0, 5.0, 4.9, 5.1, 5.0, 5.2, 4.8, 5.1]
+    astro = phenomena.verdict_for(_frame(spike), indicator, date(2024, 1, 1))
+    assert "astronomical" in astro.rules
+
+
+def test_hidden_cells_are_gaps_not_points():
+    indicator = load_config().indicators["fc_contacts_attention"]
+    values = [5.0, 6.0] * 6 + [float("nan")] * 4 + [5.0, 6.0] * 5
+    verdict = phenomena.verdict_for(_frame(values), indicator, date(2024, 1, 1))
+    assert verdict.after_count == 10
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode(monkeypatch):
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.mark.parametrize(("phenomenon_id", "area"), [
+    ("adhd_symptoms", None), ("adhd_symptoms", "SK052"), ("adhd_symptoms", "KU103"),
+    ("school_absences", "SK053"), ("school_absences", "KU061"), ("school_absences", "SK051"),
+])
+def test_page_for_each_phenomenon_and_area(store_path, monkeypatch, config, phenomenon_id, area):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["phenomenon"] = phenomenon_id
+    if area:
+        at.query_params["area"] = area
+    at.run()
+    at.switch_page("pages/phenomena.py").run()
+    assert not at.exception
+    phenomenon = next(p for p in config.phenomena if p.id == phenomenon_id)
+    assert at.title[0].value == phenomenon.name.fi
+    summary = at.dataframe[0].value
+    assert len(summary) == len(phenomenon.indicator_ids)
+    assert any("(vertailu)" in c for c in summary.columns)
+    assert len(at.get("plotly_chart")) >= 1
+    verdicts = [m.value for m in at.markdown if m.value.startswith("**:material/")]
+    assert len(verdicts) == len(phenomenon.indicator_ids)
+    assert all(" — " in v for v in verdicts)  # each verdict names its rule
+    with_progress = [a for a in phenomenon.actions if a.progress is not None]
+    assert len(at.get("progress")) == len(with_progress)
+    if area:
+        assert at.selectbox(key=f"phen_area_{phenomenon_id}").value == area
+
+
+def test_page_default_and_unknown_phenomenon(store_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["phenomenon"] = "ghosts"
+    at.run()
+    at.switch_page("pages/phenomena.py").run()
+    assert not at.exception
+    assert any("ghosts" in w.value for w in at.warning)
+    assert at.title[0].value == "ADHD-tyyppiset oireet"
