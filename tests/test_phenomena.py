@@ -14,6 +14,8 @@ from indicators import phenomena, queries
 from indicators.config import ConfigError, load_config
 from indicators.settings import DEFAULT_CONFIG_DIR, REPO_ROOT
 
+pytestmark = pytest.mark.usefixtures("navigation_mode")
+
 
 def _frame(values, first="2023-01"):
     periods = pd.period_range(first, periods=len(values), freq="M")
@@ -94,19 +96,6 @@ def test_hidden_cells_are_gaps_not_points():
     values = [5.0, 6.0] * 6 + [float("nan")] * 4 + [5.0, 6.0] * 5
     verdict = phenomena.verdict_for(_frame(values), indicator, date(2024, 1, 1))
     assert verdict.after_count == 10
-
-
-@pytest.fixture(autouse=True)
-def navigation_mode(monkeypatch):
-    from streamlit.runtime.pages_manager import PagesManager
-
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
 
 
 @pytest.mark.parametrize(("phenomenon_id", "area"), [
