@@ -77,6 +77,13 @@ def _roll_up(
     return out[~new_keys.isin(existing)]
 
 
+def _children_of(parent_of: dict[str, str]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for child, parent in parent_of.items():
+        out.setdefault(parent, set()).add(child)
+    return out
+
+
 def materialise(
     base: pd.DataFrame, indicator: Indicator, config: Config, *, import_id: int
 ) -> pd.DataFrame:
@@ -104,15 +111,24 @@ def materialise(
         add(_roll_up(df, "grp", {g: "total" for g in groups}, {"total": set(groups)},
                      denominator_mode=denominator_mode, import_id=import_id))
 
-    # municipalities -> regions -> county (the country is a reference, never a sum)
+    # municipalities -> regions -> county (the country is a reference, never a sum). Every
+    # ancestor is summed from the municipalities first, so a region row a source gave without
+    # counts does not stop the county; then from regions where only they exist (Omatiimi).
     sum_parent = config.sum_parent()
-    for level in ("municipality", "region"):
-        parent_of = {c: p for c, p in sum_parent.items() if config.areas[c].level == level}
-        children_of: dict[str, set[str]] = {}
-        for child, parent in parent_of.items():
-            children_of.setdefault(parent, set()).add(child)
-        add(_roll_up(df, "area_code", parent_of, children_of,
+    municipalities = [c for c in sum_parent if config.areas[c].level == "municipality"]
+    for ancestor_level in ("region", "county"):
+        parent_of = {}
+        for code in municipalities:
+            ancestor = sum_parent.get(code)
+            while ancestor is not None and config.areas[ancestor].level != ancestor_level:
+                ancestor = sum_parent.get(ancestor)
+            if ancestor is not None:
+                parent_of[code] = ancestor
+        add(_roll_up(df, "area_code", parent_of, _children_of(parent_of),
                      denominator_mode=denominator_mode, import_id=import_id))
+    regions_up = {c: p for c, p in sum_parent.items() if config.areas[c].level == "region"}
+    add(_roll_up(df, "area_code", regions_up, _children_of(regions_up),
+                 denominator_mode=denominator_mode, import_id=import_id))
 
     if indicator.period_aggregation != "none":
         time_den = "mean" if indicator.period_aggregation == "sum_numerator" else denominator_mode

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,10 +17,19 @@ import pandas as pd
 
 from indicators.config import Config
 from indicators.ingest import NothingChanged, import_observations, refresh_disclosure
-from indicators.problems import InputError, Problem, mask_identity_codes
+from indicators.personal_data import mask_personal_text
+from indicators.problems import InputError, Problem
 from indicators.readers import RawTable, read_table
 from indicators.store import write_transaction
-from indicators.validate import ValidationResult, validate_table
+from indicators.validate import (
+    COLUMN_ALIASES,
+    ValidationResult,
+    normalise_header,
+    validate_table,
+)
+
+KNOWN_HEADERS = {normalise_header(alias) for aliases in COLUMN_ALIASES.values()
+                 for alias in aliases}
 
 DEFAULT_MAX_BYTES = 20_000_000
 
@@ -60,14 +69,14 @@ def check_file(path: Path, config: Config, *, display_name: str | None = None,
                sheet: str | None = None, regions_path: Path | None = None,
                max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[ImportReport, ValidationResult | None]:
     """Read and validate without writing anything."""
-    name = display_name or path.name
+    name = mask_personal_text(display_name or path.name)  # a file may be named after a person
     report = ImportReport(file=name, sha256=file_hash(path))
     try:
         raw: RawTable = read_table(path, display_name=name, sheet=sheet,
                                    regions_path=regions_path, known_areas=set(config.areas),
                                    max_bytes=max_bytes)
     except InputError as exc:
-        report.problems = exc.problems
+        report.problems = [_before_the_guard(p) for p in exc.problems]
         return report, None
     result = validate_table(raw, config)
     report.problems = result.problems
@@ -76,6 +85,17 @@ def check_file(path: Path, config: Config, *, display_name: str | None = None,
     if not any(p.code.startswith(("personal", "row_per_person")) for p in result.problems):
         report.preview = raw.frame.head(20)
     return report, result
+
+
+def _before_the_guard(problem: Problem) -> Problem:
+    """A reading problem comes before the personal-data guard could look at the cells, so it
+    carries no cell value, and a column only when its name is one of the documented aliases."""
+    column = problem.column
+    if column is not None and normalise_header(column) not in KNOWN_HEADERS:
+        column = None
+    params = {k: mask_personal_text(v) if isinstance(v, str) else v
+              for k, v in problem.params.items()}
+    return replace(problem, column=column, value=None, params=params)
 
 
 def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
@@ -156,7 +176,7 @@ def log_rejection(store_path: Path, report: ImportReport, actor: str) -> None:
         "sha256": report.sha256,
         "actor": actor,
         "problems": [{"code": p.code, "row": p.row,
-                      "column": None if p.column is None else mask_identity_codes(p.column)}
+                      "column": None if p.column is None else mask_personal_text(p.column)}
                      for p in report.problems[:200]],
     }
     path = rejection_log_path(store_path)

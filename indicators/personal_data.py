@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 
+from indicators.columns import DIMENSIONS, FIGURES, alias_of
 from indicators.i18n import LANGUAGES, t
 from indicators.problems import Problem, mask_identity_codes
 
@@ -316,6 +317,8 @@ _INTEGER = re.compile(r"[0-9]{1,15}", re.ASCII)
 
 def is_count_header(header: str) -> bool:
     """A column of counts or values as an aggregated table has them (osoittaja, arvo, n, 2024…)."""
+    if alias_of(str(header)) in FIGURES:  # a documented figure column (arvo, luku, osoittaja…)
+        return True
     text = normalise_header(header)
     if _YEAR_HEADER.fullmatch(text):
         return True
@@ -343,6 +346,8 @@ def _is_dimension_word(word: str) -> bool:
 
 def _is_dimension(header: str) -> bool:
     """A dimension of an aggregated table (area, period, indicator, sex, group, …)."""
+    if alias_of(str(header)) in DIMENSIONS:  # a documented column name (aika, jakso, tunnus…)
+        return True
     return any(_is_dimension_word(w) for w in normalise_header(header).split())
 
 

@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from indicators.problems import InputError, Problem, mask_identity_codes
@@ -323,6 +324,17 @@ def _number_text(number: float) -> str:
     return text
 
 
+def _shown_value(cell: Any) -> Any:
+    """An Excel cell's value as the user sees it: a cell formatted as a percentage holds 0.125
+    but shows 12.5 %, and 12.5 is what the file means."""
+    value = getattr(cell, "value", None)
+    fmt = getattr(cell, "number_format", "") or ""
+    if (isinstance(value, int | float) and not isinstance(value, bool) and "%" in fmt
+            and not fmt.startswith("@")):
+        return round(float(value) * 100, 10)
+    return value
+
+
 def _cell_text(value: Any) -> str:
     """One Excel/Parquet/JSON cell as text (None and NaN as "")."""
     if value is None or value is pd.NaT:
@@ -597,8 +609,8 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None) -> RawTable:
                                                        "others": _shown(", ".join(others))}))
         try:
             worksheet.reset_dimensions()  # a wrong stored size would cut rows off
-            raw_rows = [list(r) for r in worksheet.iter_rows(min_row=1, min_col=1,
-                                                             values_only=True)]
+            raw_rows = [[_shown_value(cell) for cell in r]
+                        for r in worksheet.iter_rows(min_row=1, min_col=1)]
         except Exception:  # damaged sheet XML
             raise InputError([Problem("damaged_file", name,
                                       params={"kind": "Excel"})]) from None
@@ -634,14 +646,30 @@ def _table_from_values(name: str, table: list[tuple[int, list[Any]]], source_for
 
 # -- Parquet ----------------------------------------------------------------------------------
 
+MAX_PARQUET_ROWS = 2_000_000
+
 
 def _read_parquet(data: bytes, name: str) -> RawTable:
     import pyarrow.parquet as pq
 
     try:
+        rows_declared = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    except Exception:
+        raise InputError([Problem("damaged_file", name, params={"kind": "Parquet"})]) from None
+    if rows_declared > MAX_PARQUET_ROWS:  # a small file can unpack to millions of rows
+        raise InputError([Problem("too_many_rows", name, params={
+            "rows": rows_declared, "limit": MAX_PARQUET_ROWS})])
+    try:
+        import pyarrow as pa
+
         table = pq.read_table(io.BytesIO(data))
         names = [str(n) for n in table.column_names]
-        columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+        columns = []
+        for i in range(table.num_columns):
+            values = table.column(i).to_pylist()
+            if table.schema.field(i).type == pa.float32():  # 12.3 as float32 is 12.30000019…
+                values = [None if v is None else float(str(np.float32(v))) for v in values]
+            columns.append(values)
     except Exception:  # a damaged file can fail anywhere inside pyarrow
         raise InputError([Problem("damaged_file", name, params={"kind": "Parquet"})]) from None
     keep = [j for j, n in enumerate(names) if not n.startswith("__index_level_")]  # pandas index
@@ -793,7 +821,7 @@ def problem_codes() -> list[str]:
             "ragged_row", "cell_too_large", "unclosed_quote", "sheet_missing", "bad_json",
             "json_no_rows", "more_problems", "sotkanet_regions_missing",
             "sotkanet_regions_invalid", "sotkanet_unknown_region", "sotkanet_bad_record",
-            "sotkanet_no_known_areas"]
+            "sotkanet_no_known_areas", "too_many_rows"]
 
 
 def note_codes() -> list[str]:

@@ -12,11 +12,13 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
 import pandas as pd
 
+from indicators.columns import COLUMN_ALIASES, normalise_header
 from indicators.config import Config, Indicator
-from indicators.periods import PeriodError, period_level
+from indicators.periods import PeriodError, period_level, period_start
 from indicators.personal_data import scan as personal_data_scan
 from indicators.problems import Problem, mask_identity_codes
 from indicators.readers import RawTable
@@ -24,21 +26,6 @@ from indicators.readers import RawTable
 CANONICAL = ["indicator", "area", "period", "sex", "grp", "value", "numerator", "denominator",
              "status"]
 REQUIRED = ["indicator", "area", "period", "value"]
-
-# canonical column -> accepted header names (compared after normalise_header)
-COLUMN_ALIASES: dict[str, list[str]] = {
-    "indicator": ["indicator", "indikaattori", "mittari", "indicator_id", "indikaattori_id",
-                  "indikator", "tunnus", "mittarin_tunnus"],
-    "area": ["area", "alue", "kunta", "area_code", "aluekoodi", "kuntakoodi", "kunnan_koodi",
-             "kunta_koodi", "region", "kommun", "omrade", "alue_koodi"],
-    "period": ["period", "vuosi", "kausi", "jakso", "aika", "ajanjakso", "year", "ar", "tid"],
-    "sex": ["sex", "sukupuoli", "gender", "kon"],
-    "grp": ["grp", "group", "luokka", "ryhma", "ryhmä", "luokka_aste", "grupp", "ikaryhma"],
-    "value": ["value", "arvo", "varde", "primary_value", "luku"],
-    "numerator": ["numerator", "osoittaja", "absolute_value", "absvalue", "taljare"],
-    "denominator": ["denominator", "nimittaja", "namnare"],
-    "status": ["status", "tila", "tietojen_tila"],
-}
 
 MISSING_MARKERS = {"", "..", "-", "–", "…", "...", "."}
 SEX_ALIASES = {
@@ -67,13 +54,6 @@ _PERIOD_FORMS = [
 ]
 
 
-def normalise_header(name: str) -> str:
-    """`Nimittäjä ` -> `nimittaja`: lower case, accents off, separators to `_`."""
-    text = unicodedata.normalize("NFKD", name.strip().lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return re.sub(r"[\s\-./]+", "_", text).strip("_")
-
-
 _ALIAS_LOOKUP = {normalise_header(alias): canonical
                  for canonical, aliases in COLUMN_ALIASES.items() for alias in aliases}
 
@@ -89,10 +69,17 @@ class ValidationResult:
         return not self.problems
 
 
+_SPACED_THOUSANDS = re.compile(r"^[+-]?\d{1,3}([ \u00a0\u202f]\d{3})+([.,]\d*)?$")
+# 1,234 or 1.234.567: reads as a decimal in one convention and as thousands in another
+_AMBIGUOUS_THOUSANDS = re.compile(r"^\d{1,3}([.,]\d{3})+$")
+
+
 def parse_number(text: str, decimal: str) -> float | None:
-    """A number as written in the file, or None when it is not one (thousand spaces allowed)."""
-    cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    cleaned = cleaned.replace("\u2212", "-")
+    """A number as written in the file, or None when it is not one (spaces only between groups
+    of three digits, as in `1 234,5`)."""
+    cleaned = text.strip().replace("\u2212", "-")
+    if _SPACED_THOUSANDS.match(cleaned):
+        cleaned = re.sub(r"[ \u00a0\u202f]", "", cleaned)
     if decimal == ",":
         if _NUMBER_COMMA.match(cleaned):
             return float(cleaned.replace(",", "."))
@@ -163,7 +150,7 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
     if problems:  # stop here: nothing after this may echo a personal value
         return ValidationResult(pd.DataFrame(), problems, list(raw.notes))
 
-    frame = raw.frame
+    frame = raw.frame.map(lambda v: unicodedata.normalize("NFC", str(v)))  # ä as one character
     problems.extend(_formula_cells(frame, raw))
     mapping, header_problems = _map_columns(list(frame.columns), file)
     problems.extend(header_problems)
@@ -176,6 +163,7 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
     seen: dict[tuple[str, str, str, str], tuple[int, tuple]] = {}
     notes = list(raw.notes)
     duplicates_identical = 0
+    notes_only = 0
     reverse = {canonical: original for original, canonical in mapping.items()}
 
     for position, record in enumerate(frame.itertuples(index=False, name=None)):
@@ -190,9 +178,11 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
                                   None if value is None else mask_identity_codes(value), params))
 
         if all(not v.strip() for v in cells.values()):
-            continue  # a blank line inside the data
+            if any(str(v).strip() for v in record):
+                notes_only += 1  # text only in columns the dashboard does not use
+            continue
         ind_text = cells.get("indicator", "").strip()
-        indicator_id = indicators.get(ind_text.casefold())
+        indicator_id: str | None = indicators.get(ind_text.casefold())
         if indicator_id is None:
             bad("unknown_indicator", "indicator", ind_text)
         area_code = areas.resolve(cells.get("area", ""))
@@ -209,6 +199,9 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
                 _check_period_value(period)
             except (PeriodError, ValueError):
                 bad("impossible_period", "period", period_text)
+                period, level = None, None
+            if period is not None and period_start(period) > date.today():
+                bad("future_period", "period", period_text)
                 period, level = None, None
         sex = SEX_ALIASES.get(cells.get("sex", "").strip().casefold())
         if "sex" in cells and cells["sex"].strip() == "":
@@ -232,6 +225,11 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
                 numbers[column] = None
                 continue
             parsed = parse_number(text, raw.decimal)
+            if parsed is not None and _AMBIGUOUS_THOUSANDS.match(text) and _is_count_column(
+                    config.indicators.get(indicator_id or ""), column):
+                bad("ambiguous_thousands", column, text)
+                numbers[column] = None
+                continue
             if parsed is None or not math.isfinite(parsed):
                 if not text.startswith(FORMULA_START):  # formulas are reported once, above
                     bad("not_a_number", column, text, decimal=raw.decimal)
@@ -283,6 +281,8 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
 
     if duplicates_identical:
         notes.append(("identical_duplicates_dropped", {"count": duplicates_identical}))
+    if notes_only:
+        notes.append(("rows_without_figures_skipped", {"count": notes_only}))
     if not out_rows and not problems:
         problems.append(Problem("no_rows", file))
     if len(problems) > MAX_PROBLEMS:
@@ -343,6 +343,10 @@ def _check_numbers(indicator: Indicator, numbers: dict[str, float | None],
     for column, number in (("numerator", num), ("denominator", den)):
         if number is not None and number < 0:
             bad("negative_count", column, cells.get(column, ""))
+        elif number is not None and _is_count_column(indicator, column) and not float(
+                number).is_integer():
+            bad("count_not_whole", column, cells.get(column, ""))
+            return
     if indicator.kind == "proportion" and num is not None and den is not None and num > den:
         bad("numerator_exceeds_denominator", "numerator", cells.get("numerator", ""),
             denominator=cells.get("denominator", ""))
@@ -357,8 +361,18 @@ def _check_numbers(indicator: Indicator, numbers: dict[str, float | None],
         expected = num / den * indicator.scale
     tolerance = 0.5 * 10 ** (-decimals_written(text, decimal)) + 1e-9 * max(1.0, abs(expected))
     if abs(expected - value) > tolerance:
-        bad("value_inconsistent", "value", text,
-            expected=f"{expected:.{min(decimals_written(text, decimal), 6)}f}")
+        shown = f"{expected:.{min(decimals_written(text, decimal), 6)}f}"
+        bad("value_inconsistent", "value", text, expected=shown.replace(".", decimal))
+
+
+def _is_count_column(indicator: Indicator | None, column: str) -> bool:
+    """Numerators and denominators are counts (people, events, responses), except a mean's
+    numerator (a sum of scores); a count indicator's value is a count too."""
+    if column == "value":
+        return indicator is not None and indicator.kind == "count"
+    if indicator is not None and indicator.kind == "mean" and column == "numerator":
+        return False
+    return column in ("numerator", "denominator")
 
 
 def _map_columns(headers: list[str], file: str) -> tuple[dict[str, str], list[Problem]]:

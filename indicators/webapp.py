@@ -111,6 +111,10 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
+def forget_upload(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def period_levels(store_version: str, indicator_id: str) -> list[str]:
     return queries.period_levels(reader(), indicator_id)

@@ -49,8 +49,11 @@ else:
         path = webapp.save_upload(upload.name, upload.getvalue())
         regions_path = (webapp.save_upload("regions-" + regions.name, regions.getvalue())
                         if regions is not None else None)
-        report, _ = imports.check_file(path, config, display_name=upload.name, sheet=sheet,
-                                       regions_path=regions_path)
+        try:
+            report, _ = imports.check_file(path, config, display_name=upload.name, sheet=sheet,
+                                           regions_path=regions_path)
+        finally:  # nothing uploaded stays on disk (it may be a refused personal-data file)
+            webapp.forget_upload(path)
         if report.problems:
             st.error(t("import.result.rejected", lang, file=report.file,
                        count=len(report.problems)), icon=":material/error:")
@@ -70,9 +73,15 @@ else:
                 st.dataframe(report.preview, hide_index=True, width="stretch")
             if st.button(t("data.confirm", lang, rows=report.rows), type="primary",
                          icon=":material/upload:", key=f"confirm_{report.sha256[:12]}"):
-                done = imports.import_file(path, config, db_path(), actor=local_operator(),
-                                           source="upload", display_name=upload.name,
-                                           sheet=sheet, regions_path=regions_path)
+                path = webapp.save_upload(upload.name, upload.getvalue())
+                try:
+                    done = imports.import_file(path, config, db_path(), actor=local_operator(),
+                                               source="upload", display_name=upload.name,
+                                               sheet=sheet, regions_path=regions_path)
+                finally:
+                    webapp.forget_upload(path)
+                    if regions_path is not None:
+                        webapp.forget_upload(regions_path)
                 if done.problems:
                     st.error(t("import.result.rejected", lang, file=done.file,
                                count=len(done.problems)), icon=":material/error:")

@@ -333,3 +333,112 @@ def test_any_text_is_a_report_never_an_exception(config, tmp_path, seed_text):
             assert problem.message("fi")
 
     check()
+
+
+# ---- regressions found in review ----------------------------------------------------------
+
+
+def test_thousands_separators_are_not_read_as_decimals(config, tmp_path):
+    path = tmp_path / "english_excel.csv"
+    path.write_text("indicator,area,period,value,numerator,denominator\n"
+                    'cw_notifications_rate,Forssa,2024,93,"1,234","13,250"\n', encoding="utf-8")
+    report, _ = check_file(path, config)
+    assert {p.code for p in report.problems} & {"ambiguous_thousands", "count_not_whole"}
+    dots = tmp_path / "dots.csv"
+    dots.write_text("indikaattori;kunta;vuosi;arvo\n"
+                    "exercise_counselling_referrals;Hämeenlinna;2024;1.000\n", encoding="utf-8")
+    report, _ = check_file(dots, config)
+    assert [p.code for p in report.problems] == ["ambiguous_thousands"]
+    spaced = tmp_path / "spaced.csv"
+    spaced.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+                      "cw_notifications_rate;Hämeenlinna;2024;93,3;1 139;12 208\n"
+                      "cw_notifications_rate;Forssa;2024;9 3;250;2680\n", encoding="utf-8")
+    report, result = check_file(spaced, config)
+    assert [(p.code, p.row) for p in report.problems] == [("not_a_number", 3)]
+
+
+def test_excel_percent_cells_mean_what_they_show(config, tmp_path):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["indikaattori", "kunta", "vuosi", "arvo"])
+    sheet.append(["cw_notification_share", "KU061", "2024", 0.125])
+    sheet["D2"].number_format = "0.0%"
+    path = tmp_path / "percent.xlsx"
+    workbook.save(path)
+    report, result = check_file(path, config)
+    assert report.ok and result.rows["value"].tolist() == [12.5]
+
+
+def test_reading_problems_do_not_echo_headers_or_file_names(config, store, tmp_path):
+    hetu_name = tmp_path / f"asiakkaat_{VALID_HETU}.csv"
+    hetu_name.write_text("Virtanen;Matti;Virtanen;matti.virtanen@example.com\n", encoding="utf-8")
+    report = import_file(hetu_name, config, store, actor="test:maintainer")
+    assert report.problems
+    texts = [p.message(lang) + p.location(lang) for p in report.problems for lang in ("fi", "en")]
+    texts.append(rejection_log_path(store).read_text(encoding="utf-8"))
+    for text in texts:
+        assert VALID_HETU not in text and "Virtanen" not in text and "matti." not in text
+
+
+@pytest.mark.parametrize("header", ["mittari;alue;aika;luku", "mittari;alue;jakso;arvo",
+                                    "tunnus;kunta;vuosi;luku"])
+def test_documented_column_names_are_not_taken_for_person_ids(config, tmp_path, header):
+    path = tmp_path / "monthly.csv"
+    rows = [f"attendance_support_started;KU061;{2023 + m // 12}-{m % 12 + 1:02d};3"
+            for m in range(24)]
+    if "vuosi" in header:
+        rows = [f"exercise_counselling_referrals;KU061;{2001 + y};3" for y in range(24)]
+    if "jakso" in header:
+        rows = [f"exercise_counselling_referrals;KU061;{2001 + y};3" for y in range(24)]
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    report, _ = check_file(path, config)
+    assert not {p.code for p in report.problems} & {"row_per_person", "personal_column"}
+
+
+def test_a_region_value_without_counts_keeps_the_county(config, store, tmp_path):
+    path = tmp_path / "region.csv"
+    path.write_text("indikaattori;alue;vuosi;arvo\ncw_notifications_rate;SK053;2024;90,9\n",
+                    encoding="utf-8")
+    reader = StoreReader(store)
+    try:
+        query = ("SELECT numerator FROM observation WHERE indicator_id = 'cw_notifications_rate' "
+                 "AND area_code = 'HV07' AND period = '2024'")
+        before = reader.query_df(query)["numerator"].tolist()
+        report = import_file(path, config, store, actor="test:maintainer")
+        assert report.ok
+        assert reader.query_df(query)["numerator"].tolist() == before
+    finally:
+        reader.close()
+
+
+def test_future_periods_nfc_names_and_text_only_rows(config, tmp_path):
+    import unicodedata
+
+    path = tmp_path / "misc.csv"
+    decomposed = unicodedata.normalize("NFD", "Hämeenlinna")
+    path.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä;huom\n"
+                    f"cw_notifications_rate;{decomposed};2024;93,3;1139;12208;\n"
+                    ";;;;;;vain huomautus\n", encoding="utf-8")
+    report, result = check_file(path, config)
+    assert report.ok and result.rows["area_code"].tolist() == ["KU109"]
+    assert ("rows_without_figures_skipped", {"count": 1}) in report.notes
+    future = tmp_path / "future.csv"
+    future.write_text("indikaattori;kunta;vuosi;arvo\nexercise_counselling_referrals;KU061;2062;3\n",
+                      encoding="utf-8")
+    report, _ = check_file(future, config)
+    assert [p.code for p in report.problems] == ["future_period"]
+
+
+def test_float32_parquet_is_read_as_written(config, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"indicator": ["cw_notification_share"], "area": ["KU061"],
+                      "period": ["2024"], "value": pa.array([12.3], type=pa.float32()),
+                      "numerator": [123], "denominator": [1000]})
+    path = tmp_path / "f32.parquet"
+    pq.write_table(table, path)
+    report, result = check_file(path, config)
+    assert report.ok and result.rows["value"].tolist() == [12.3]

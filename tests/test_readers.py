@@ -586,6 +586,7 @@ def test_csv_like_text_reads_or_raises_input_error(tmp_path, regions_path, rows)
 # the parameters each code is raised with (kept in step with the module by the test below)
 CODE_PARAMS = {
     "file_unreadable": {}, "empty_file": {}, "header_only": {}, "binary_file": {},
+    "too_many_rows": {"rows": 3_000_000, "limit": 2_000_000},
     "legacy_office": {}, "bad_encoding": {}, "json_no_rows": {}, "bad_json": {},
     "sotkanet_regions_missing": {}, "sotkanet_regions_invalid": {}, "unclosed_quote": {},
     "sotkanet_unknown_region": {},
