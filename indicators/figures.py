@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -204,4 +205,56 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
     fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
                        y=-0.38, showarrow=False, xanchor="left", yanchor="top",
                        font={"size": 11, "color": "#333333"})
+    return fig
+
+
+def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, target_name: str,
+                  names: Mapping[str, str], own: str | None, lang: str = "fi") -> go.Figure:
+    """Municipalities against the funnel of 95 % and 99.8 % limits around the target value
+    (instead of a league table): a point outside the funnel differs more than chance allows."""
+    from indicators.stats import funnel_limits
+
+    fig = go.Figure()
+    dens = points["denominator"].dropna()
+    top = float(dens.max()) * 1.15 if not dens.empty else 1000.0
+    bottom = max(1.0, float(dens.min()) * 0.6) if not dens.empty else 1.0
+    grid = np.geomspace(bottom, top, 80)
+    for confidence, dash, key in ((0.95, "dash", "chart.funnel_95"),
+                                  (0.998, "dot", "chart.funnel_998")):
+        low, high = funnel_limits(indicator.kind, target, grid, indicator.scale, confidence)
+        for bound, show in ((low, True), (high, False)):
+            fig.add_trace(go.Scatter(x=grid, y=bound, mode="lines", name=t(key, lang),
+                                     line={"color": PALETTE[1], "dash": dash, "width": 1.5,
+                                           "shape": "hv"},
+                                     showlegend=show, legendgroup=key, hoverinfo="skip"))
+    fig.add_trace(go.Scatter(x=[bottom, top], y=[target, target], mode="lines",
+                             name=t("chart.funnel_target", lang, area=target_name),
+                             line={"color": PALETTE[0], "width": 1.5}, hoverinfo="skip"))
+    visible = points[points["value"].notna()]
+    others = visible[visible["area_code"] != own]
+    mine = visible[visible["area_code"] == own]
+    for frame, symbol, size, colour, label in (
+            (others, "circle", 10, PALETTE[3], t("chart.funnel_others", lang)),
+            (mine, "star", 18, PALETTE[2], names.get(own or "", ""))):
+        if frame.empty:
+            continue
+        shown = [format_number(v, indicator.decimals, lang) for v in frame["value"]]
+        fig.add_trace(go.Scatter(
+            x=frame["denominator"], y=frame["value"], mode="markers+text", name=label,
+            text=[names.get(c, c) for c in frame["area_code"]], textposition="top center",
+            marker={"symbol": symbol, "size": size, "color": colour,
+                    "line": {"color": "#1a1a1a", "width": 1}},
+            customdata=list(zip([names.get(c, c) for c in frame["area_code"]], shown,
+                                strict=True)),
+            hovertemplate="<b>%{customdata[0]}</b>: %{customdata[1]}<extra></extra>"))
+    fig.update_layout(
+        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=380,
+        margin={"l": 60, "r": 30, "t": 20, "b": 90},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        xaxis={"title": {"text": t("chart.funnel_x", lang)}, "type": "log",
+               "exponentformat": "none", "gridcolor": "#efefef"},
+        yaxis={"title": {"text": unit_label(indicator.unit, lang)}, "exponentformat": "none",
+               "gridcolor": "#d9d9d9", "rangemode": "tozero"},
+    )
     return fig

@@ -209,3 +209,17 @@ def import_history(reader: Reader) -> pd.DataFrame:
     return reader.query_df(
         "SELECT import_id, imported_at, file, rows, source, actor, outcome "
         "FROM import_log ORDER BY import_id DESC")
+
+
+def funnel_points(reader: Reader, indicator: Indicator, area_codes: Sequence[str],
+                  target_area: str, level: str) -> tuple[pd.DataFrame, str | None, float]:
+    """The latest period's visible cells of `area_codes` and the `target_area` value to draw a
+    funnel around. Hidden cells are left out (the caller says how many)."""
+    frame = series(reader, indicator, [*area_codes, target_area], level=level)
+    target_rows = frame[(frame["area_code"] == target_area) & frame["value"].notna()]
+    if target_rows.empty:
+        return frame.iloc[0:0], None, float("nan")
+    period = str(target_rows.sort_values("period_start")["period"].iloc[-1])
+    target = float(target_rows[target_rows["period"] == period]["value"].iloc[0])
+    points = frame[(frame["period"] == period) & frame["area_code"].isin(area_codes)]
+    return points.reset_index(drop=True), period, target

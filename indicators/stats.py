@@ -459,3 +459,33 @@ def u_chart_limits(
 def trial_limits(n_points: int) -> bool:
     """True when control limits rest on fewer than 12 points and should be labelled 'trial'."""
     return n_points < TRIAL_LIMIT_POINTS
+
+
+def funnel_limits(kind: str, target: float, denominators: ArrayLike, scale: float,
+                  confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    """Funnel-plot control limits around `target` (on the indicator's scale) for each denominator.
+
+    Exact: binomial quantiles for proportions, Poisson quantiles for rates, as the share of the
+    denominator; 95 % and 99.8 % are the usual pair (about 2 and 3 standard errors). NaN where
+    the denominator is missing or zero, or for kinds without a count model (counts, means).
+    """
+    from scipy.stats import binom, poisson
+
+    n = _as_float(denominators)
+    low = np.full(n.shape, np.nan)
+    high = np.full(n.shape, np.nan)
+    ok = np.isfinite(n) & (n > 0) & np.isfinite(target)
+    if kind not in ("proportion", "rate") or not ok.any():
+        return low, high
+    tail = (1 - confidence) / 2
+    rate = target / scale
+    size = np.round(n[ok]).astype(int)
+    if kind == "proportion":
+        p = min(max(rate, 0.0), 1.0)
+        lo, hi = binom.ppf(tail, size, p), binom.ppf(1 - tail, size, p)
+    else:
+        mu = np.maximum(rate * size, 0.0)
+        lo, hi = poisson.ppf(tail, mu), poisson.ppf(1 - tail, mu)
+    low[ok] = lo / size * scale
+    high[ok] = hi / size * scale
+    return low, high

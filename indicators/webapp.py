@@ -111,6 +111,13 @@ def save_upload(name: str, data: bytes) -> Path:
     return path
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def funnel_points(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                  target_area: str, level: str) -> tuple[pd.DataFrame, str | None, float]:
+    indicator = get_config().indicators[indicator_id]
+    return queries.funnel_points(reader(), indicator, area_codes, target_area, level)
+
+
 def forget_upload(path: Path) -> None:
     path.unlink(missing_ok=True)
 

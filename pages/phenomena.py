@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import phenomena, webapp
-from indicators.figures import run_chart_figure
+from indicators.figures import funnel_figure, run_chart_figure
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
 
@@ -118,6 +118,27 @@ for indicator_id in phenomenon.indicator_ids:
                                          action_lines, highlight, lang),
                         width="stretch", config={"displaylogo": False},
                         key=f"run_{phenomenon.id}_{indicator_id}_{area}")
+        if indicator.kind in ("proportion", "rate"):
+            level = "year" if indicator.period_aggregation != "none" else \
+                phenomena.chart_level(indicator)
+            municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+            points, period, target = webapp.funnel_points(version, indicator_id,
+                                                          tuple(municipalities),
+                                                          config.county_code, level)
+            if period is not None:
+                title = t("phenomenon.funnel_title", lang, period=format_period(period, lang))
+                st.markdown(f"**{title}**")
+                st.caption(t("phenomenon.funnel_help", lang,
+                             target=format_number(target, indicator.decimals, lang)))
+                area_names = {c: config.areas[c].name(lang) for c in municipalities}
+                st.plotly_chart(funnel_figure(points, indicator, target,
+                                              config.areas[config.county_code].short(lang),
+                                              area_names, area, lang),
+                                width="stretch", config={"displaylogo": False},
+                                key=f"funnel_{phenomenon.id}_{indicator_id}_{area}")
+                hidden = int(points["suppressed"].sum())
+                if hidden:
+                    st.caption(t("phenomenon.funnel_hidden", lang, count=hidden))
         with st.expander(t("phenomenon.table", lang)):
             st.dataframe(pd.DataFrame({
                 t("table.period", lang): [format_period(p, lang) for p in frame["period"]],

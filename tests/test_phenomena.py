@@ -116,7 +116,9 @@ def test_page_for_each_phenomenon_and_area(store_path, monkeypatch, config, phen
     summary = at.dataframe[0].value
     assert len(summary) == len(phenomenon.indicator_ids)
     assert any("(vertailu)" in c for c in summary.columns)
-    assert len(at.get("plotly_chart")) >= 1
+    funnels = [i for i in phenomenon.indicator_ids
+               if config.indicators[i].kind in ("proportion", "rate")]
+    assert len(at.get("plotly_chart")) == len(phenomenon.indicator_ids) + len(funnels)
     verdicts = [m.value for m in at.markdown if m.value.startswith("**:material/")]
     assert len(verdicts) == len(phenomenon.indicator_ids)
     assert all(" — " in v for v in verdicts)  # each verdict names its rule
@@ -135,3 +137,25 @@ def test_page_default_and_unknown_phenomenon(store_path, monkeypatch):
     assert not at.exception
     assert any("ghosts" in w.value for w in at.warning)
     assert at.title[0].value == "ADHD-tyyppiset oireet"
+
+
+def test_funnel_leaves_hidden_municipalities_out(config, reader):
+    from indicators.figures import funnel_figure
+
+    indicator = config.indicators["concentration_difficulties"]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, period, target = queries.funnel_points(reader, indicator, municipalities, "HV07",
+                                                   "year")
+    assert period == "2025" and 0 < target < 100
+    hidden = points[points["suppressed"]]
+    assert points.loc[points["suppressed"], ["value", "denominator"]].isna().all().all()
+    fig = funnel_figure(points, indicator, target, "Kanta-Häme",
+                        {c: config.areas[c].name_fi for c in municipalities}, "KU103")
+    labelled = {text for trace in fig.data if trace.text is not None for text in trace.text}
+    for code in hidden["area_code"]:
+        assert config.areas[code].name_fi not in labelled
+    visible = points[~points["suppressed"]]
+    assert {config.areas[c].name_fi for c in visible["area_code"]} == labelled
+    # the 95 % funnel narrows as the denominator grows
+    upper = next(tr for tr in fig.data if tr.name == "95 %:n rajat" and not tr.showlegend)
+    assert upper.y[0] > upper.y[-1]

@@ -552,3 +552,29 @@ def test_control_limits_without_any_valid_point() -> None:
 @pytest.mark.parametrize(("n", "expected"), [(0, True), (11, True), (12, False), (40, False)])
 def test_trial_limits(n: int, expected: bool) -> None:
     assert trial_limits(n) is expected
+
+
+def test_funnel_limits_against_exact_binomial_sums():
+    """n = 100, p = 0.2: the 2.5 % and 97.5 % quantiles by summing binomial terms by hand."""
+    from math import comb
+
+    from indicators.stats import funnel_limits
+
+    def quantile(q, n, p):
+        total = 0.0
+        for k in range(n + 1):
+            total += comb(n, k) * p ** k * (1 - p) ** (n - k)
+            if total >= q:
+                return k
+        return n
+
+    low, high = funnel_limits("proportion", 20.0, [100, 400, np.nan], 100.0, 0.95)
+    assert low[0] == pytest.approx(quantile(0.025, 100, 0.2))  # 12 of 100 -> 12 %
+    assert high[0] == pytest.approx(quantile(0.975, 100, 0.2))
+    assert low[0] < low[1] < 20 < high[1] < high[0]  # the funnel narrows as n grows
+    assert np.isnan(low[2])
+    wide_low, wide_high = funnel_limits("proportion", 20.0, [100], 100.0, 0.998)
+    assert wide_low[0] < low[0] and wide_high[0] > high[0]
+    rate_low, rate_high = funnel_limits("rate", 5.0, [2000], 1000.0, 0.95)
+    assert rate_low[0] < 5.0 < rate_high[0]
+    assert np.isnan(funnel_limits("mean", 30.0, [50], 1.0, 0.95)[0][0])
