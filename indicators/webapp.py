@@ -118,6 +118,15 @@ def funnel_points(store_version: str, indicator_id: str, area_codes: tuple[str, 
     return queries.funnel_points(reader(), indicator, area_codes, target_area, level)
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def arkitiimi_brief(store_version: str, phenomenon_id: str, municipality: str):
+    from indicators.brief import build_brief
+
+    config = get_config()
+    phenomenon = next(p for p in config.phenomena if p.id == phenomenon_id)
+    return build_brief(reader(), config, phenomenon, municipality, current_language())
+
+
 def forget_upload(path: Path) -> None:
     path.unlink(missing_ok=True)
 

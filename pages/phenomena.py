@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import phenomena, webapp
+from indicators.brief import brief_csv, brief_html
 from indicators.figures import funnel_figure, run_chart_figure
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
@@ -97,6 +98,18 @@ area = st.selectbox(t("phenomenon.area_for_charts", lang), options, index=option
                     key=f"phen_area_{phenomenon.id}")
 action_lines = [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a.name.get(lang)))
                 for a in phenomenon.actions if a.status != "planned"]
+
+if config.areas[area].level == "municipality":
+    brief = webapp.arkitiimi_brief(version, phenomenon.id, area)
+    left, right = st.columns(2)
+    left.download_button(t("brief.download_html", lang), data=brief_html(brief, lang),
+                         file_name=f"arkitiimi_{phenomenon.id}_{area}.html", mime="text/html",
+                         icon=":material/print:", key=f"brief_html_{phenomenon.id}_{area}")
+    right.download_button(t("brief.download_csv", lang), data=brief_csv(brief, lang),
+                          file_name=f"arkitiimi_{phenomenon.id}_{area}.csv", mime="text/csv",
+                          icon=":material/download:", key=f"brief_csv_{phenomenon.id}_{area}")
+else:
+    st.caption(t("brief.only_municipality", lang))
 
 st.subheader(t("phenomenon.indicators_title", lang))
 for indicator_id in phenomenon.indicator_ids:

@@ -159,3 +159,59 @@ def test_funnel_leaves_hidden_municipalities_out(config, reader):
     # the 95 % funnel narrows as the denominator grows
     upper = next(tr for tr in fig.data if tr.name == "95 %:n rajat" and not tr.showlegend)
     assert upper.y[0] > upper.y[-1]
+
+
+def test_arkitiimi_brief_for_a_small_municipality(config, reader):
+    from indicators.brief import brief_csv, brief_html, build_brief
+    from indicators.formatting import format_number
+    from indicators.periods import period_level
+
+    phenomenon = next(p for p in config.phenomena if p.id == "school_absences")
+    brief = build_brief(reader, config, phenomenon, "KU103")
+    assert brief.municipality == "Humppila" and brief.region == "Forssan seutukunta"
+    assert brief.demo and brief.as_of == "31.10.2026"
+    assert len(brief.rows) == 2 * len(phenomenon.indicator_ids)
+    region_month = next(r for r in brief.rows if r.area == "Forssan seutukunta"
+                        and r.indicator.startswith("Oppilaat, joilla vähintään 10 % poissaoloja k"))
+    assert region_month.verdict == "signaali parannuksesta"
+    assert "pitkä sarja" in region_month.rule
+    # Humppila's latest figures: '..' exactly where the cell is hidden, never its number
+    html = brief_html(brief)
+    for indicator_id in phenomenon.indicator_ids:
+        indicator = config.indicators[indicator_id]
+        level = phenomena.chart_level(indicator)
+        cells = reader.query_df(
+            "SELECT o.period, o.value, d.hidden FROM observation o JOIN cell_disclosure d "
+            "USING (indicator_id, area_code, period, sex, grp) WHERE o.indicator_id = ? "
+            "AND o.area_code = 'KU103' AND o.sex = 'total' AND o.grp = 'total' "
+            "ORDER BY o.period_start", [indicator_id])
+        cells = cells[cells["period"].map(period_level).eq(
+            "year" if level == "year" else level)]
+        row = next(r for r in brief.rows if r.area == "Humppila"
+                   and r.indicator == indicator.name.fi)
+        if cells.empty:
+            assert row.value == "–"
+            continue
+        last = cells.iloc[-1]
+        assert (row.value == "..") == bool(last["hidden"]), indicator_id
+        if last["hidden"]:
+            assert format_number(last["value"], indicator.decimals) not in row.interval
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="fi">' in html
+    assert "@page" in html and "A4" in html and "<script" not in html
+    assert "Demoaineisto" in html and "Koulunkäynnin tuki poissaoloihin" in html
+    csv_text = brief_csv(brief).decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("Indikaattori;Alue;Jakso;Arvo")
+    assert any(r.value == ".." for r in brief.rows)  # the demo hides some of Humppila's cells
+
+
+def test_page_offers_the_brief_for_a_municipality(store_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["phenomenon"] = "adhd_symptoms"
+    at.query_params["area"] = "KU082"
+    at.run()
+    at.switch_page("pages/phenomena.py").run()
+    assert not at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Arkitiimin kooste (HTML, tulostettava)",
+                      "Arkitiimin koosteen taulukko (CSV)"]
