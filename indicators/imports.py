@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +32,16 @@ from indicators.validate import (
 KNOWN_HEADERS = {normalise_header(alias) for aliases in COLUMN_ALIASES.values()
                  for alias in aliases}
 
-DEFAULT_MAX_BYTES = 20_000_000
+def _max_bytes_from_env() -> int:
+    """The size limit of one imported file: env `DASHBOARD_MAX_IMPORT_MB` (default 20 MB)."""
+    try:
+        megabytes = float(os.environ.get("DASHBOARD_MAX_IMPORT_MB", "20"))
+    except ValueError:
+        megabytes = 20.0
+    return int(max(megabytes, 0.001) * 1_000_000)
+
+
+DEFAULT_MAX_BYTES = _max_bytes_from_env()
 
 
 @dataclass

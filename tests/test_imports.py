@@ -442,3 +442,12 @@ def test_float32_parquet_is_read_as_written(config, tmp_path):
     pq.write_table(table, path)
     report, result = check_file(path, config)
     assert report.ok and result.rows["value"].tolist() == [12.3]
+
+
+def test_size_limit_is_configurable(monkeypatch):
+    from indicators import imports
+
+    monkeypatch.setenv("DASHBOARD_MAX_IMPORT_MB", "0.5")
+    assert imports._max_bytes_from_env() == 500_000
+    monkeypatch.setenv("DASHBOARD_MAX_IMPORT_MB", "not a number")
+    assert imports._max_bytes_from_env() == 20_000_000
