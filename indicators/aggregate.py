@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 
 from indicators.config import Config, Indicator
-from indicators.periods import months_of_quarter, period_level, quarter_of_month
+from indicators.periods import (
+    months_of_quarter,
+    period_level,
+    pool,
+    pool_years,
+    quarter_of_month,
+)
 
 KEY = ["area_code", "period", "sex", "grp"]
 COLUMNS = [*KEY, "numerator", "denominator", "value", "status", "import_id", "derived"]
@@ -75,6 +81,54 @@ def _roll_up(
     existing = pd.MultiIndex.from_frame(df[KEY])
     new_keys = pd.MultiIndex.from_frame(out[KEY])
     return out[~new_keys.isin(existing)]
+
+
+def _pools(df: pd.DataFrame, years: int, denominator_mode: str,
+           import_id: int) -> pd.DataFrame:
+    """Rolling pools of `years` whole years (numerators and denominators summed), only where
+    every year of the pool is present."""
+    yearly = df[df["period"].map(lambda p: period_level(p) == "year")]
+    found = sorted({int(p) for p in yearly["period"]})
+    children = {pool(last, years): set(pool_years(pool(last, years)))
+                for last in found if last - years + 1 >= found[0]} if found else {}
+    frame = _roll_up_all(yearly, children, denominator_mode, import_id)
+    existing = pd.MultiIndex.from_frame(df[KEY])
+    return frame[~pd.MultiIndex.from_frame(frame[KEY]).isin(existing)]
+
+
+def _roll_up_all(rows: pd.DataFrame, children: dict[str, set[str]], denominator_mode: str,
+                 import_id: int) -> pd.DataFrame:
+    """Sum years into pools: each pool needs all of its years."""
+    # group every (area, sex, grp, pool) over the years that belong to the pool
+    expanded = []
+    for pool_period, years in children.items():
+        part = rows[rows["period"].isin(years)].assign(_pool=pool_period)
+        expanded.append(part)
+    if not expanded:
+        return rows.iloc[0:0].assign(derived=True)
+    data = pd.concat(expanded, ignore_index=True)
+    data = data.assign(period=data["_pool"]).drop(columns=["_pool"])
+    grouped = data.groupby(["area_code", "period", "sex", "grp"], sort=False)
+    agg = grouped.agg(
+        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
+        denominator=("denominator", lambda s: s.sum(min_count=len(s))),
+        n=("numerator", "size"),
+        preliminary=("status", lambda s: (s == "preliminary").any()),
+    ).reset_index()
+    need = agg["period"].map(lambda p: len(children[p]))
+    complete = (agg["n"] == need) & agg["numerator"].notna()
+    if denominator_mode != "none":
+        complete &= agg["denominator"].notna()
+    agg = agg[complete]
+    return pd.DataFrame({
+        **{k: agg[k] for k in KEY},
+        "numerator": agg["numerator"].astype("float64"),
+        "denominator": agg["denominator"].astype("float64"),
+        "value": np.nan,
+        "status": np.where(agg["preliminary"], "preliminary", "final"),
+        "import_id": import_id,
+        "derived": True,
+    })
 
 
 def _children_of(parent_of: dict[str, str]) -> dict[str, set[str]]:
@@ -141,6 +195,9 @@ def materialise(
         quarters_of = {y: {f"{y}Q{i}" for i in range(1, 5)} for y in y_of.values()}
         add(_roll_up(df, "period", y_of, quarters_of,
                      denominator_mode=time_den, import_id=import_id))
+
+    if indicator.rolling_pool_years:
+        add(_pools(df, indicator.rolling_pool_years, denominator_mode, import_id))
 
     derived = df["derived"].astype(bool)
     df.loc[derived, "value"] = compute_value(

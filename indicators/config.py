@@ -183,6 +183,9 @@ class Indicator(_Strict):
     levels: list[Level] = Field(default_factory=lambda: ["municipality", "country"])
     period_aggregation: PeriodAggregation = "none"
     headline: int | None = Field(default=None, ge=1, description="order on the overview page")
+    # years in a rolling pool (e.g. 3: 2023-2025, 2024-2026 …) for small municipalities; pools
+    # overlap, so they are shown without a run-chart verdict
+    rolling_pool_years: int | None = Field(default=None, ge=2, le=5)
     # Indicators whose figures are the same counts (one's denominator is another's numerator)
     # share a group: their cells are suppressed together, or one would give the other away.
     disclosure_group: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
@@ -208,6 +211,10 @@ class Indicator(_Strict):
                 "period_aggregation sum_numerator is for rates (per_1000), not {unit}",
                 {"unit": self.unit},
             )
+        if self.rolling_pool_years is not None and self.period_type != "year":
+            raise PydanticCustomError(
+                "pool_needs_years", "rolling_pool_years needs period_type year (got {ptype})",
+                {"ptype": self.period_type})
         codes = [g.code for g in self.groups]
         if "total" in codes or len(set(codes)) != len(codes):
             raise PydanticCustomError(

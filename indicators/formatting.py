@@ -61,6 +61,8 @@ def format_period(period: str, lang: str = "fi") -> str:
     year = period[:4]
     if level == "year":
         return year
+    if level == "pool":
+        return f"{year}–{period[5:9]}"
     if level == "quarter":
         q = int(period[-1])
         return t("period.quarter", lang, first=3 * q - 2, last=3 * q, year=year)

@@ -10,12 +10,14 @@ import re
 from datetime import date
 from typing import Literal
 
-PeriodLevel = Literal["year", "quarter", "term", "month"]
+PeriodLevel = Literal["year", "quarter", "term", "month", "pool"]
 
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _TERM = re.compile(r"^(\d{4})-T([12])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# a rolling pool of whole years, first and last included: 2023-2025
+_POOL = re.compile(r"^(\d{4})-(\d{4})$")
 
 
 class PeriodError(ValueError):
@@ -32,6 +34,9 @@ def period_level(period: str) -> PeriodLevel:
         return "term"
     if _MONTH.match(period):
         return "month"
+    match = _POOL.match(period)
+    if match and int(match[1]) < int(match[2]):
+        return "pool"
     raise PeriodError(f"unknown period notation: {period!r}")
 
 
@@ -39,7 +44,7 @@ def period_start(period: str) -> date:
     """First day of the period (terms: spring 1 Jan, autumn 1 Aug)."""
     level = period_level(period)
     year = int(period[:4])
-    if level == "year":
+    if level in ("year", "pool"):
         return date(year, 1, 1)
     if level == "quarter":
         return date(year, 3 * (int(period[-1]) - 1) + 1, 1)
@@ -52,6 +57,8 @@ def period_end(period: str) -> date:
     """Last day of the period (terms: spring to 31 Jul, autumn to 31 Dec)."""
     level = period_level(period)
     year = int(period[:4])
+    if level == "pool":
+        return date(int(period[5:9]), 12, 31)
     if level == "year":
         return date(year, 12, 31)
     if level == "quarter":
@@ -92,10 +99,21 @@ def months_between(first: str, last: str) -> list[str]:
     return out
 
 
+def pool_years(period: str) -> list[str]:
+    """`2023-2025` -> ['2023', '2024', '2025']."""
+    return [str(y) for y in range(int(period[:4]), int(period[5:9]) + 1)]
+
+
+def pool(last_year: int, years: int) -> str:
+    return f"{last_year - years + 1}-{last_year}"
+
+
 def previous_period(period: str, *, survey_step: int = 1) -> str:
     """The period before `period` at the same level (years step by `survey_step`)."""
     level = period_level(period)
     year = int(period[:4])
+    if level == "pool":
+        return f"{year - 1}-{int(period[5:9]) - 1}"
     if level == "year":
         return f"{year - survey_step}"
     if level == "quarter":

@@ -132,6 +132,10 @@ def _prepare(
             add(i, [j for x in SEX_SPLITS if (j := pos.get((a, p, x, g))) is not None])
         if groups_sum_to_total and g == TOTAL:
             add(i, groups_of.get((a, p, s), []))
+        if levels[p] == "pool":  # a rolling pool is the sum of its years, always
+            present = periods_of[(a, s, g)]
+            years = range(int(p[:4]), int(p[5:9]) + 1)
+            add(i, [present[str(y)] for y in years if str(y) in present])
         if time_sum:
             present = periods_of[(a, s, g)]
             if levels[p] == "quarter":
@@ -145,7 +149,7 @@ def _prepare(
                 add(i, quarters)
 
     area_depth = _area_depths(area_parent)
-    time_depth = {"year": 0, "quarter": 1, "term": 1, "month": 2, None: 0}
+    time_depth = {"year": 0, "pool": 1, "quarter": 1, "term": 1, "month": 2, None: 0}
     depth = np.array(
         [
             area_depth.get(a, 0) + (s != TOTAL) + (g != TOTAL) + time_depth[levels[p]]

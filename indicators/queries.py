@@ -43,7 +43,7 @@ def period_levels(reader: Reader, indicator_id: str) -> list[str]:
         "SELECT DISTINCT period FROM observation_public WHERE indicator_id = ?", [indicator_id]
     )
     levels = {period_level(p) for p in frame["period"]}
-    return [lvl for lvl in ("month", "term", "quarter", "year") if lvl in levels]
+    return [lvl for lvl in ("month", "term", "quarter", "year", "pool") if lvl in levels]
 
 
 def default_level(indicator: Indicator, levels: Sequence[str]) -> str | None:

@@ -56,6 +56,8 @@ if indicator.groups:
         key=f"grp_{indicator.id}")
 
 frame = webapp.series(version, indicator.id, tuple(areas), sex, grp, level)
+if level == "pool":
+    st.info(t("indicator.pool_note", lang), icon=":material/info:")
 names = {code: config.areas[code].name(lang) for code in areas
          if code in set(frame["area_code"])}
 unit = unit_label(indicator.unit, lang)

@@ -131,6 +131,10 @@ for indicator_id in phenomenon.indicator_ids:
                                          action_lines, highlight, lang),
                         width="stretch", config={"displaylogo": False},
                         key=f"run_{phenomenon.id}_{indicator_id}_{area}")
+        if indicator.rolling_pool_years and config.areas[area].level == "municipality":
+            st.page_link("pages/indicator.py", label=t("phenomenon.pool_link", lang),
+                         icon=":material/stacked_line_chart:",
+                         query_params={"indicator": indicator_id, "area": area})
         if indicator.kind in ("proportion", "rate"):
             level = "year" if indicator.period_aggregation != "none" else \
                 phenomena.chart_level(indicator)

@@ -77,3 +77,15 @@ def test_counts_sum_over_groups_and_time(config):
     assert _cell(out, "SK051", "2026-04")["numerator"] == 7  # group total
     assert _cell(out, "SK051", "2026Q2", grp="d8_14")["numerator"] == 9
     assert _cell(out, "SK051", "2026Q2")["value"] == 21
+
+
+def test_rolling_pools_sum_whole_years(config):
+    indicator = config.indicators["cw_notifications_rate"]  # rolling_pool_years: 3
+    records = [("KU103", str(y), "total", "total", n, 340) for y, n in
+               ((2019, 30), (2020, 28), (2021, 31), (2023, 25), (2024, 27), (2025, 33))]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    pool = _cell(out, "KU103", "2023-2025")
+    assert pool["numerator"] == 25 + 27 + 33 and pool["denominator"] == 3 * 340
+    assert np.isclose(pool["value"], 85 / 1020 * 1000)
+    assert not out[(out.area_code == "KU103") & (out.period == "2021-2023")].shape[0]  # 2022
+    assert _cell(out, "KU103", "2019-2021")["numerator"] == 89

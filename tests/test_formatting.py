@@ -38,3 +38,14 @@ def test_periods_and_dates_in_finnish():
     assert format_period("2025-T2") == "syksy 2025"
     assert format_period("2025-09") == "9/2025"
     assert format_date(date(2026, 10, 31)) == "31.10.2026"
+
+
+def test_pool_periods():
+    from indicators.periods import period_end, period_level, period_start, previous_period
+
+    assert period_level("2023-2025") == "pool"
+    assert format_period("2023-2025") == "2023–2025"
+    assert period_start("2023-2025") == date(2023, 1, 1)
+    assert period_end("2023-2025") == date(2025, 12, 31)
+    assert previous_period("2023-2025") == "2022-2024"
+    assert period_level("2025-09") == "month"

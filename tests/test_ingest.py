@@ -98,6 +98,11 @@ def _independent_relations(cells, indicator, config):
             kids = [index.get((area, period, sex, g)) for g in indicator.group_codes[1:]]
             if any(k is not None for k in kids):
                 relations.append((i, [k for k in kids if k is not None]))
+        if len(period) == 9 and period[4] == "-" and period[5:].isdigit():  # rolling pool
+            kids = [index.get((area, str(y), sex, grp))
+                    for y in range(int(period[:4]), int(period[5:]) + 1)]
+            if any(k is not None for k in kids):
+                relations.append((i, [k for k in kids if k is not None]))
         if indicator.period_aggregation != "none":
             if "Q" in period:
                 q = int(period[-1])

@@ -252,3 +252,17 @@ def test_sotkanet_import_shows_on_the_indicator_page(writable_app, config, tmp_p
     county = table[(table["Alue"] == "Kanta-Hämeen hyvinvointialue") & (table["Jakso"] == "2025")]
     assert county["Arvo"].tolist() == ["8,7"]  # the county value as Sotkanet gave it
     assert any("Osa luvuista on demoaineistoa" in w.value for w in at.warning)
+
+
+def test_rolling_pools_on_the_indicator_page(app):
+    app.query_params["indicator"] = "cw_notifications_rate"
+    app.query_params["area"] = "KU103"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    radio = at.radio(key="level_cw_notifications_rate")
+    assert radio.options == ["Vuosi", "Liukuva 3 vuotta"]
+    radio.set_value("pool").run()
+    assert not at.exception
+    assert any("Liukuvat kolmen vuoden jaksot" in i.value for i in at.info)
+    periods = set(at.dataframe[0].value["Jakso"])
+    assert "2023–2025" in periods and "2025" not in periods

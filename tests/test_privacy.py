@@ -823,3 +823,29 @@ def test_big_table(lam: float) -> None:
     # the county and the regions stay visible for both sexes, every period
     top = cells["area_code"].isin(["C", "R1", "R2"]).to_numpy()
     assert not hidden[top & ~primary].any()
+
+
+def test_consecutive_rolling_pools_do_not_reveal_a_hidden_year():
+    """P(2020-2022) - P(2019-2021) = y2022 - y2019: with y2019 visible, the pools must give way."""
+    years = {"2019": 40, "2020": 35, "2021": 38, "2022": 2, "2023": 41, "2024": 37}
+    pools = {f"{y - 2}-{y}": sum(years[str(v)] for v in range(y - 2, y + 1))
+             for y in range(2021, 2025)}
+    cells = pd.DataFrame([("KU103", p, "total", "total", float(n), float("nan"))
+                          for p, n in {**years, **pools}.items()],
+                         columns=["area_code", "period", "sex", "grp", "numerator",
+                                  "denominator"])
+    flags = suppress(cells, kind="count", min_n=5, area_parent={}, time_sum=False)
+    hidden = flags["hidden"].to_numpy()
+    assert hidden[list(cells["period"]).index("2022")]
+    relations = sum_relations(cells, area_parent={}, time_sum=False)
+    assert len(relations) == 4  # one per pool
+    matrix = np.zeros((len(relations), len(cells)))
+    for row, (parent, children) in enumerate(relations):
+        matrix[row, parent] = -1
+        matrix[row, list(children)] = 1
+    unknown = np.flatnonzero(hidden)
+    sub = matrix[:, unknown]
+    for j in range(len(unknown)):
+        e = np.zeros(len(unknown))
+        e[j] = 1
+        assert np.linalg.matrix_rank(np.vstack([sub, e])) > np.linalg.matrix_rank(sub)
