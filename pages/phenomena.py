@@ -123,6 +123,23 @@ for indicator_id in phenomenon.indicator_ids:
         st.markdown(f"**{verdict_text(verdict)}** — {rule_text(verdict)}")
         if frame.empty:
             continue
+        latest = webapp.latest(version, indicator_id, (area,), "total", "total",
+                               phenomena.chart_level(indicator))[0]
+        if latest.period is not None:
+            name = config.areas[area].name(lang)
+            if latest.suppressed:
+                st.caption(t("indicator.summary_suppressed", lang, area=name,
+                             period=format_period(latest.period, lang)))
+            else:
+                text = t("indicator.summary", lang, area=name,
+                         period=format_period(latest.period, lang),
+                         value=format_number(latest.value, indicator.decimals, lang),
+                         unit=t(f"unit.{indicator.unit}", lang))
+                if not pd.isna(latest.low):
+                    text += " " + t("indicator.summary_interval", lang,
+                                    low=format_number(latest.low, indicator.decimals, lang),
+                                    high=format_number(latest.high, indicator.decimals, lang))
+                st.caption(text)
         result = verdict.result
         median = result.median if result is not None and verdict.code != "too_few_points" \
             else None

@@ -215,3 +215,16 @@ def test_page_offers_the_brief_for_a_municipality(store_path, monkeypatch):
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Arkitiimin kooste (HTML, tulostettava)",
                       "Arkitiimin koosteen taulukko (CSV)"]
+
+
+def test_page_states_the_latest_figure_with_its_interval(store_path, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["phenomenon"] = "school_absences"
+    at.query_params["area"] = "SK053"
+    at.run()
+    at.switch_page("pages/phenomena.py").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Uusin arvo alueella Forssan seutukunta (10/2026)")
+               and "95 %:n luottamusväli" in c for c in captions)
