@@ -301,6 +301,17 @@ class Phenomenon(_Strict):
     actions: list[Action] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _no_duplicates(self) -> Phenomenon:
+        for name, values in (("indicators", self.indicator_ids),
+                             ("areas", [*self.areas, *self.comparison_areas]),
+                             ("actions", [a.id for a in self.actions])):
+            twice = sorted({v for v in values if values.count(v) > 1})
+            if twice:
+                raise PydanticCustomError("listed_twice", "{what} listed twice: {values}",
+                                          {"what": name, "values": ", ".join(twice)})
+        return self
+
     @property
     def indicator_ids(self) -> list[str]:
         return [*self.outcome_indicators, *self.process_indicators]
@@ -312,6 +323,15 @@ class Phenomenon(_Strict):
 
 class PhenomenaFile(_Strict):
     phenomena: list[Phenomenon] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> PhenomenaFile:
+        ids = [p.id for p in self.phenomena]
+        twice = sorted({i for i in ids if ids.count(i) > 1})
+        if twice:
+            raise PydanticCustomError("listed_twice", "{what} listed twice: {values}",
+                                      {"what": "phenomena", "values": ", ".join(twice)})
+        return self
 
 
 # ---------------------------------------------------------------- errors

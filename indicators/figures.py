@@ -218,7 +218,7 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
     dens = points["denominator"].dropna()
     top = float(dens.max()) * 1.15 if not dens.empty else 1000.0
     bottom = max(1.0, float(dens.min()) * 0.6) if not dens.empty else 1.0
-    grid = np.geomspace(bottom, top, 80)
+    grid = np.union1d(np.geomspace(bottom, top, 80), dens.to_numpy(dtype=float))
     for confidence, dash, key in ((0.95, "dash", "chart.funnel_95"),
                                   (0.998, "dot", "chart.funnel_998")):
         low, high = funnel_limits(indicator.kind, target, grid, indicator.scale, confidence)

@@ -59,8 +59,16 @@ def verdict_for(frame: pd.DataFrame, indicator: Indicator, action_start: date | 
                                          ("few_crossings", result.signal_few_crossings),
                                          ("astronomical", result.signal_astronomical)) if hit)
     side = result.shift_direction
-    if side is None:  # crossings or an astronomical point: the side the later points lie on
-        side = "below" if float(np.median(values[baseline:])) < result.median else "above"
+    if side is None and result.signal_astronomical:  # the side the flagged points lie on
+        flagged = {"below" if values[i] < result.median else "above"
+                   for i in result.astronomical_indices if values[i] != result.median}
+        side = flagged.pop() if len(flagged) == 1 else None
+    if side is None and not result.signal_astronomical:  # too few crossings: later points
+        after_median = float(np.median(values[baseline:]))
+        if after_median != result.median:
+            side = "below" if after_median < result.median else "above"
+    if side is None:
+        return Verdict("signal_unclear", rules, baseline, after, result)
     if indicator.direction == "neutral":
         code = "change_down" if side == "below" else "change_up"
     else:
@@ -70,7 +78,8 @@ def verdict_for(frame: pd.DataFrame, indicator: Indicator, action_start: date | 
 
 
 VERDICT_SYMBOLS = {"improvement": "✓", "worsening": "⚠", "change_up": "↑", "change_down": "↓",
-                   "no_signal": "–", "too_few_points": "?", "no_data": "?"}
+                   "signal_unclear": "!", "no_signal": "–", "too_few_points": "?",
+                   "no_data": "?"}
 
 
 def acting_and_comparison(phenomenon: Phenomenon) -> list[tuple[str, str]]:

@@ -252,8 +252,13 @@ class _Determined:
 class _Suppressor:
     """Greedy secondary suppression over one table (canonical indices throughout)."""
 
-    def __init__(self, table: _Table, q: np.ndarray, min_n: int, hidden: np.ndarray) -> None:
+    def __init__(self, table: _Table, q: np.ndarray, min_n: int, hidden: np.ndarray,
+                 may_hide: np.ndarray | None = None) -> None:
         self.t = table
+        # cells secondary suppression may hide (all, unless a caller restricts it)
+        self.may_hide = (np.ones(len(table.keys), dtype=bool) if may_hide is None
+                         else may_hide.astype(bool))
+        self.stuck = False  # a violation found no cell it may hide
         self.q = np.nan_to_num(q, nan=0.0)  # unknown quantities add nothing to a disclosed sum
         self.size = self.q.sum(axis=1)
         self.min_n = min_n
@@ -293,9 +298,10 @@ class _Suppressor:
         for r in relations:
             parent, kids = self.t.relations[r]
             for c in kids:
-                if not self.hidden[c] and (column is None or self.q[c, column] > 0):
+                if (not self.hidden[c] and self.may_hide[c]
+                        and (column is None or self.q[c, column] > 0)):
                     children.add(c)
-            if not self.hidden[parent]:
+            if not self.hidden[parent] and self.may_hide[parent]:
                 parents.add(parent)
         if children:
             return min(children, key=lambda c: self._child_order(c, column))
@@ -339,7 +345,8 @@ class _Suppressor:
             if not violated:
                 continue
             cell = self._choose([r], column)
-            if cell is None:  # cannot happen: a violated relation always holds a visible cell
+            if cell is None:  # nothing it may hide (a restricted pass): the caller falls back
+                self.stuck = True
                 continue
             self._hide(cell, queue, queued)  # re-queues r: one more cell may not be enough
 
@@ -492,6 +499,12 @@ def suppress(
     relations of `sum_relations` (see the module docstring). Deterministic and independent of the
     row order.
     """
+    pools = cells["period"].astype(str).map(lambda p: _time_level(p) == "pool").to_numpy()
+    if pools.any():
+        return _suppress_with_pools(cells, pools, kind=kind, min_n=min_n,
+                                    area_parent=area_parent, time_sum=time_sum,
+                                    groups_sum_to_total=groups_sum_to_total,
+                                    force_hidden=force_hidden)
     table = _prepare(cells, area_parent, time_sum, groups_sum_to_total)
     num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
     den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
@@ -510,6 +523,53 @@ def suppress(
     out_hidden[table.original_pos] = suppressor.hidden
     out_reason[table.original_pos] = reason
     # object dtype keeps None (pandas would otherwise infer its str dtype and turn None into NaN)
+    return pd.DataFrame(
+        {"hidden": out_hidden, "reason": pd.Series(out_reason, index=cells.index, dtype=object)},
+        index=cells.index,
+    )
+
+
+def _suppress_with_pools(cells: pd.DataFrame, pools: np.ndarray, *, kind: Kind, min_n: int,
+                         area_parent: Mapping[str, str], time_sum: bool,
+                         groups_sum_to_total: bool,
+                         force_hidden: np.ndarray | None) -> pd.DataFrame:
+    """Rolling pools must never cost the single periods or the totals: decide the other cells
+    first, exactly as without pools, then add the pools and let only pool cells be hidden.
+    Hiding every pool always gives back the first decision, which is safe, so that is the
+    fallback when the restricted pass cannot settle."""
+    forced = (np.zeros(len(cells), dtype=bool) if force_hidden is None
+              else np.asarray(force_hidden, dtype=bool))
+    first = suppress(cells[~pools], kind=kind, min_n=min_n, area_parent=area_parent,
+                     time_sum=time_sum, groups_sum_to_total=groups_sum_to_total,
+                     force_hidden=forced[~pools])
+    hidden_first = np.zeros(len(cells), dtype=bool)
+    hidden_first[~pools] = first["hidden"].to_numpy()
+    reason_first = np.full(len(cells), None, dtype=object)
+    reason_first[~pools] = first["reason"].to_numpy()
+
+    table = _prepare(cells, area_parent, time_sum, groups_sum_to_total)
+    pos = table.original_pos
+    num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)[pos]
+    den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)[pos]
+    primary = _primary(kind, num, den, min_n)
+    start_hidden = hidden_first[pos] | (forced[pos] & pools[pos]) | np.array(
+        [r is not None for r in primary], dtype=bool) & pools[pos]
+    suppressor = _Suppressor(table, _protected(kind, num, den), min_n, start_hidden,
+                             may_hide=pools[pos])
+    suppressor.run()
+    hidden = suppressor.hidden
+    if suppressor.stuck or suppressor.unfixable:
+        hidden = start_hidden | pools[pos]
+    reason = reason_first[pos].copy()
+    pool_primary = pools[pos] & np.array([r is not None for r in primary], dtype=bool)
+    reason[pool_primary] = primary[pool_primary]
+    reason[pools[pos] & forced[pos] & (reason == None)] = "linked"  # noqa: E711
+    reason[hidden & (reason == None)] = "secondary"  # noqa: E711
+
+    out_hidden = np.zeros(len(cells), dtype=bool)
+    out_reason = np.full(len(cells), None, dtype=object)
+    out_hidden[pos] = hidden
+    out_reason[pos] = reason
     return pd.DataFrame(
         {"hidden": out_hidden, "reason": pd.Series(out_reason, index=cells.index, dtype=object)},
         index=cells.index,

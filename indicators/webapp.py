@@ -119,12 +119,12 @@ def funnel_points(store_version: str, indicator_id: str, area_codes: tuple[str, 
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
-def arkitiimi_brief(store_version: str, phenomenon_id: str, municipality: str):
+def arkitiimi_brief(store_version: str, phenomenon_id: str, municipality: str, lang: str):
     from indicators.brief import build_brief
 
     config = get_config()
     phenomenon = next(p for p in config.phenomena if p.id == phenomenon_id)
-    return build_brief(reader(), config, phenomenon, municipality, current_language())
+    return build_brief(reader(), config, phenomenon, municipality, lang)
 
 
 def forget_upload(path: Path) -> None:

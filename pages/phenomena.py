@@ -33,6 +33,7 @@ def names(codes: list[str]) -> str:
 def verdict_text(verdict: phenomena.Verdict) -> str:
     icon = {"improvement": ":material/check_circle:", "worsening": ":material/warning:",
             "change_up": ":material/north_east:", "change_down": ":material/south_east:",
+            "signal_unclear": ":material/priority_high:",
             "no_signal": ":material/remove:", "too_few_points": ":material/help:",
             "no_data": ":material/help:"}[verdict.code]
     return f"{icon} {t(f'phenomenon.verdict.{verdict.code}', lang)}"
@@ -40,6 +41,8 @@ def verdict_text(verdict: phenomena.Verdict) -> str:
 
 def rule_text(verdict: phenomena.Verdict) -> str:
     result = verdict.result
+    if action_start is None:
+        return t("phenomenon.rule.no_action", lang)
     if verdict.code == "too_few_points" or result is None:
         return t("phenomenon.rule.few", lang, before=verdict.baseline_count,
                  after=verdict.after_count, needed=phenomena.MIN_POINTS)
@@ -100,7 +103,7 @@ action_lines = [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a
                 for a in phenomenon.actions if a.status != "planned"]
 
 if config.areas[area].level == "municipality":
-    brief = webapp.arkitiimi_brief(version, phenomenon.id, area)
+    brief = webapp.arkitiimi_brief(version, phenomenon.id, area, lang)
     left, right = st.columns(2)
     left.download_button(t("brief.download_html", lang), data=brief_html(brief, lang),
                          file_name=f"arkitiimi_{phenomenon.id}_{area}.html", mime="text/html",

@@ -89,6 +89,10 @@ def test_worked_examples_name_their_rule():
              5.1, 4.9, 5.0, 5.2, 30.0, 5.0, 4.9, 5.1, 5.0, 5.2, 4.8, 5.1]
     astro = phenomena.verdict_for(_frame(spike), indicator, date(2024, 1, 1))
     assert "astronomical" in astro.rules
+    assert astro.code == "worsening"  # a spike upwards on a down-is-good indicator
+    dip = [4.95 if v != 30.0 else 30.0 for v in spike[12:]]
+    assert phenomena.verdict_for(_frame(spike[:12] + dip), indicator,
+                                 date(2024, 1, 1)).code == "worsening"
 
 
 def test_hidden_cells_are_gaps_not_points():
@@ -228,3 +232,16 @@ def test_page_states_the_latest_figure_with_its_interval(store_path, monkeypatch
     captions = [c.value for c in at.caption]
     assert any(c.startswith("Uusin arvo alueella Forssan seutukunta (10/2026)")
                and "95 %:n luottamusväli" in c for c in captions)
+
+
+def test_an_indicator_listed_twice_is_a_config_error(tmp_path):
+    root = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, root)
+    data = yaml.safe_load((root / "phenomena.yaml").read_text(encoding="utf-8"))
+    data["phenomena"][1]["process_indicators"] = ["absence_over10_month"]
+    (root / "phenomena.yaml").write_text(yaml.safe_dump(data, allow_unicode=True),
+                                         encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    assert caught.value.issues[0].kind == "listed_twice"
+    assert "absence_over10_month" in caught.value.issues[0].message

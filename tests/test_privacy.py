@@ -849,3 +849,44 @@ def test_consecutive_rolling_pools_do_not_reveal_a_hidden_year():
         e = np.zeros(len(unknown))
         e[j] = 1
         assert np.linalg.matrix_rank(np.vstack([sub, e])) > np.linalg.matrix_rank(sub)
+
+
+def test_pools_never_change_the_decisions_for_years_and_totals():
+    """Adding rolling pools may hide pools, never a year or a total that was visible."""
+    rows = []
+    for area, counts in (("KU1", [40, 35, 38, 2, 41, 37]), ("KU2", [3, 50, 44, 47, 52, 49]),
+                         ("KU3", [60, 58, 61, 59, 3, 64])):
+        for year, n in zip(range(2019, 2025), counts, strict=True):
+            rows.append((area, str(year), n))
+    totals: dict[str, int] = {}
+    for _area, year, n in rows:
+        totals[year] = totals.get(year, 0) + n
+    rows += [("R", year, n) for year, n in totals.items()]
+    base = pd.DataFrame([(a, p, "total", "total", float(n), float("nan")) for a, p, n in rows],
+                        columns=["area_code", "period", "sex", "grp", "numerator",
+                                 "denominator"])
+    parent = {"KU1": "R", "KU2": "R", "KU3": "R"}
+    without = suppress(base, kind="count", area_parent=parent, time_sum=False)
+    pool_rows = []
+    for area in ("KU1", "KU2", "KU3", "R"):
+        part = base[base["area_code"] == area].set_index("period")["numerator"]
+        for last in range(2021, 2025):
+            pool_rows.append((area, f"{last - 2}-{last}", "total", "total",
+                              float(sum(part[str(y)] for y in range(last - 2, last + 1))),
+                              float("nan")))
+    with_pools = pd.concat([base, pd.DataFrame(pool_rows, columns=base.columns)],
+                           ignore_index=True)
+    flags = suppress(with_pools, kind="count", area_parent=parent, time_sum=False)
+    assert flags["hidden"].iloc[:len(base)].tolist() == without["hidden"].tolist()
+    assert flags["hidden"].iloc[len(base):].any()  # some pools had to give way
+    relations = sum_relations(with_pools, area_parent=parent, time_sum=False)
+    matrix = np.zeros((len(relations), len(with_pools)))
+    for row, (p, children) in enumerate(relations):
+        matrix[row, p] = -1
+        matrix[row, list(children)] = 1
+    unknown = np.flatnonzero(flags["hidden"].to_numpy())
+    sub = matrix[:, unknown]
+    for j in range(len(unknown)):
+        e = np.zeros(len(unknown))
+        e[j] = 1
+        assert np.linalg.matrix_rank(np.vstack([sub, e])) > np.linalg.matrix_rank(sub)
