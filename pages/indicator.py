@@ -38,6 +38,8 @@ st.caption(indicator.definition.get(lang))
 levels = webapp.period_levels(version, indicator.id)
 controls = st.columns(3)
 level = queries.default_level(indicator, levels)
+if st.query_params.get("level") in levels:  # e.g. a link to the rolling pools
+    level = st.query_params["level"]
 if len(levels) > 1:
     level = controls[0].radio(t("indicator.period_level", lang), levels,
                               index=levels.index(level) if level in levels else 0,

@@ -266,3 +266,13 @@ def test_rolling_pools_on_the_indicator_page(app):
     assert any("Liukuvat kolmen vuoden jaksot" in i.value for i in at.info)
     periods = set(at.dataframe[0].value["Jakso"])
     assert "2023–2025" in periods and "2025" not in periods
+
+
+def test_a_link_can_open_the_pools(app):
+    app.query_params["indicator"] = "exercise_counselling_referrals"
+    app.query_params["area"] = "KU981"
+    app.query_params["level"] = "pool"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert at.radio(key="level_exercise_counselling_referrals").value == "pool"
