@@ -6,6 +6,7 @@ import streamlit as st
 
 from indicators.config import ConfigError
 from indicators.i18n import t
+from indicators.settings import config_dir
 from indicators.store import StoreError
 from indicators.ui_text import (
     area_option_label,
@@ -32,7 +33,7 @@ except ConfigError as exc:
     st.error(t("config.invalid_title", lang), icon=":material/error:")
     for line in config_error_lines(exc, lang):
         st.markdown(line)
-    st.caption(t("config.invalid_help", lang, root=str(exc.issues[0].file.split("/")[0])))
+    st.caption(t("config.invalid_help", lang, root=str(config_dir())))
     st.stop()
 
 try:

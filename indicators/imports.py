@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators.config import Config
-from indicators.ingest import NothingChanged, import_observations, refresh_disclosure
+from indicators.ingest import NothingChanged, import_observations, refresh_disclosure_of
 from indicators.personal_data import mask_personal_text
 from indicators.problems import InputError, Problem
 from indicators.readers import RawTable, read_table
@@ -168,9 +168,7 @@ def rollback(store_path: Path, import_id: int, config: Config, *, actor: str) ->
                     [import_id])
         con.execute("UPDATE import_log SET outcome = 'rolled_back' WHERE import_id = ?",
                     [import_id])
-        for indicator_id in sorted(set(affected)):
-            if indicator_id in config.indicators:
-                refresh_disclosure(con, config.indicators[indicator_id], config)
+        refresh_disclosure_of(con, sorted(set(affected)), config)
     return int(restored), int(removed)
 
 

@@ -116,7 +116,6 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
     con.register("final_rows", final)
     con.execute(f"INSERT INTO observation SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
     con.unregister("final_rows")
-    refresh_disclosure(con, indicator, config)
     return changed
 
 
@@ -182,13 +181,21 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
         con.unregister("disclosure_rows")
 
 
+def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterable[str],
+                          config: Config) -> None:
+    """Recompute disclosure for these indicators, each disclosure group once."""
+    done: set[str] = set()
+    for indicator_id in indicator_ids:
+        if indicator_id in done or indicator_id not in config.indicators:
+            continue
+        indicator = config.indicators[indicator_id]
+        refresh_disclosure(con, indicator, config)
+        done.update(m.id for m in _disclosure_members(indicator, config))
+
+
 def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:
     """Recompute the disclosure decision of every cell (after a config change)."""
-    done: set[str] = set()
-    for indicator in config.indicators.values():
-        if indicator.id not in done:
-            refresh_disclosure(con, indicator, config)
-            done.update(m.id for m in _disclosure_members(indicator, config))
+    refresh_disclosure_of(con, config.indicators, config)
 
 
 def import_observations(
@@ -212,6 +219,7 @@ def import_observations(
     import_id = next_import_id(con)
     rows = rows.copy()
     changed = 0
+    touched: list[str] = []
     for indicator_id, part in rows.groupby("indicator_id", sort=True):
         indicator = config.indicators[str(indicator_id)]
         part = part.drop(columns=["indicator_id"])
@@ -220,10 +228,14 @@ def import_observations(
             part.loc[missing_value, "value"] = compute_value(
                 indicator, part.loc[missing_value, "numerator"],
                 part.loc[missing_value, "denominator"])
-        changed += _apply_indicator(con, indicator, part.reset_index(drop=True), config,
-                                    import_id)
+        changed_here = _apply_indicator(con, indicator, part.reset_index(drop=True), config,
+                                        import_id)
+        if changed_here:
+            touched.append(indicator.id)
+        changed += changed_here
     if changed == 0 and skip_if_unchanged:
         raise NothingChanged
+    refresh_disclosure_of(con, touched, config)  # once per disclosure group, after all rows
     con.execute(
         "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [import_id, file, sha256, int(len(rows)), datetime.now(UTC).replace(tzinfo=None),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
-from indicators.config import Area, Config, ConfigError
-from indicators.formatting import format_date
+from indicators.config import Area, Config, ConfigError, Indicator
+from indicators.formatting import format_date, format_number, format_period, unit_label
 from indicators.i18n import t
+from indicators.queries import Latest
 from indicators.store import StoreError, StoreLockedError
 
 STATUS_ICONS = {
@@ -71,3 +73,20 @@ def area_lineage(config: Config, code: str) -> list[str]:
         out.append(parent)
         parent = config.areas[parent].parent_code
     return [*out, config.country_code]
+
+
+def latest_summary(result: Latest, indicator: Indicator, area_name: str, lang: str = "fi") -> str:
+    """The latest figure in words, with its interval; a hidden cell says so and gives no number."""
+    if result.period is None:
+        return t("indicator.summary_no_data", lang, area=area_name)
+    period = format_period(result.period, lang)
+    if result.suppressed:
+        return t("indicator.summary_suppressed", lang, area=area_name, period=period)
+    text = t("indicator.summary", lang, area=area_name, period=period,
+             value=format_number(result.value, indicator.decimals, lang),
+             unit=unit_label(indicator.unit, lang))
+    if not math.isnan(result.low):
+        text += " " + t("indicator.summary_interval", lang,
+                        low=format_number(result.low, indicator.decimals, lang),
+                        high=format_number(result.high, indicator.decimals, lang))
+    return text

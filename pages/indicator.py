@@ -8,9 +8,9 @@ import streamlit as st
 from indicators import queries, webapp
 from indicators.downloads import to_excel_csv
 from indicators.figures import footer_text, series_figure
-from indicators.formatting import format_number, format_period, format_value, unit_label
+from indicators.formatting import format_period, format_value, unit_label
 from indicators.i18n import t
-from indicators.ui_text import area_lineage
+from indicators.ui_text import area_lineage, latest_summary
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -69,21 +69,8 @@ if frame.empty:
 else:
     # text summary first: the chart's content in words, for everyone and for screen readers
     for result in webapp.latest(version, indicator.id, (area_code,), sex, grp, level):
-        name = config.areas[result.area_code].name(lang)
-        if result.period is None:
-            st.markdown(t("indicator.summary_no_data", lang, area=name))
-        elif result.suppressed:
-            st.markdown(t("indicator.summary_suppressed", lang, area=name,
-                          period=format_period(result.period, lang)))
-        else:
-            text = t("indicator.summary", lang, area=name,
-                     period=format_period(result.period, lang),
-                     value=format_number(result.value, indicator.decimals, lang), unit=unit)
-            if not pd.isna(result.low):
-                text += " " + t("indicator.summary_interval", lang,
-                                low=format_number(result.low, indicator.decimals, lang),
-                                high=format_number(result.high, indicator.decimals, lang))
-            st.markdown(text)
+        st.markdown(latest_summary(result, indicator, config.areas[result.area_code].name(lang),
+                                   lang))
     st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
                     config={"displaylogo": False})
     st.caption(footer_text(indicator, lang))

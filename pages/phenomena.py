@@ -11,6 +11,7 @@ from indicators.brief import brief_csv, brief_html
 from indicators.figures import funnel_figure, run_chart_figure
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
+from indicators.ui_text import latest_summary
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -129,20 +130,7 @@ for indicator_id in phenomenon.indicator_ids:
         latest = webapp.latest(version, indicator_id, (area,), "total", "total",
                                phenomena.chart_level(indicator))[0]
         if latest.period is not None:
-            name = config.areas[area].name(lang)
-            if latest.suppressed:
-                st.caption(t("indicator.summary_suppressed", lang, area=name,
-                             period=format_period(latest.period, lang)))
-            else:
-                text = t("indicator.summary", lang, area=name,
-                         period=format_period(latest.period, lang),
-                         value=format_number(latest.value, indicator.decimals, lang),
-                         unit=t(f"unit.{indicator.unit}", lang))
-                if not pd.isna(latest.low):
-                    text += " " + t("indicator.summary_interval", lang,
-                                    low=format_number(latest.low, indicator.decimals, lang),
-                                    high=format_number(latest.high, indicator.decimals, lang))
-                st.caption(text)
+            st.caption(latest_summary(latest, indicator, config.areas[area].name(lang), lang))
         result = verdict.result
         median = result.median if result is not None and verdict.code != "too_few_points" \
             else None
