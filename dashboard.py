@@ -51,6 +51,8 @@ PAGES = {
                          url_path="indicator", icon=":material/show_chart:"),
     "phenomena": st.Page("pages/phenomena.py", title=t("nav.phenomena", lang),
                          url_path="phenomena", icon=":material/insights:"),
+    "omatiimi": st.Page("pages/omatiimi.py", title=t("nav.omatiimi", lang),
+                        url_path="omatiimi", icon=":material/diversity_3:"),
     "data": st.Page("pages/data.py", title=t("nav.data", lang), url_path="data",
                     icon=":material/database:"),
 }

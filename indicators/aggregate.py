@@ -186,13 +186,19 @@ def materialise(
 
     if indicator.period_aggregation != "none":
         time_den = "mean" if indicator.period_aggregation == "sum_numerator" else denominator_mode
-        months = sorted({p for p in df["period"].unique() if period_level(p) == "month"})
+        # months before `first_period` did not exist (structural zeros), so they are not awaited
+        start = indicator.first_period or ""
+        months = sorted({p for p in df["period"].unique()
+                         if period_level(p) == "month" and p >= start})
         q_of = {m: quarter_of_month(m) for m in months}
-        add(_roll_up(df, "period", q_of, {q: set(months_of_quarter(q)) for q in q_of.values()},
-                     denominator_mode=time_den, import_id=import_id))
+        months_of = {q: {m for m in months_of_quarter(q) if m >= start} for q in q_of.values()}
+        add(_roll_up(df, "period", q_of, months_of, denominator_mode=time_den,
+                     import_id=import_id))
+        first_quarter = quarter_of_month(start) if start else ""
         quarters = sorted({p for p in df["period"].unique() if period_level(p) == "quarter"})
         y_of = {q: q[:4] for q in quarters}
-        quarters_of = {y: {f"{y}Q{i}" for i in range(1, 5)} for y in y_of.values()}
+        quarters_of = {y: {q for q in (f"{y}Q{i}" for i in range(1, 5)) if q >= first_quarter}
+                       for y in y_of.values()}
         add(_roll_up(df, "period", y_of, quarters_of,
                      denominator_mode=time_den, import_id=import_id))
 

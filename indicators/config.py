@@ -43,6 +43,7 @@ UNIT_KIND: dict[str, tuple[Kind, float]] = {
 }
 
 IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{2,63}$")]
+MonthPeriod = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 GroupCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$")]
 
 
@@ -189,6 +190,15 @@ class Indicator(_Strict):
     # Indicators whose figures are the same counts (one's denominator is another's numerator)
     # share a group: their cells are suppressed together, or one would give the other away.
     disclosure_group: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    # The indicator whose published count is this one's denominator (a count's numerator, a
+    # mean's denominator): every cell hidden there is hidden here, so the denominator never shows
+    # where that count is hidden. Cells hidden here only protect this numerator, which the other
+    # does not show, so they need not be hidden there (unlike a disclosure_group, which links
+    # both ways).
+    denominator_from: IndicatorId | None = None
+    # The month the activity began (Omatiimi: 2026-02). Months before it are structurally zero,
+    # not missing, so the quarter and year it began in can still be summed from the months.
+    first_period: MonthPeriod | None = None
 
     @field_validator("sexes")
     @classmethod
@@ -211,6 +221,14 @@ class Indicator(_Strict):
                 "period_aggregation sum_numerator is for rates (per_1000), not {unit}",
                 {"unit": self.unit},
             )
+        if self.first_period is not None and self.period_type != "month":
+            raise PydanticCustomError(
+                "first_period_needs_months", "first_period needs period_type month (got {ptype})",
+                {"ptype": self.period_type})
+        if self.denominator_from is not None and self.kind == "count":
+            raise PydanticCustomError(
+                "denominator_from_count", "a count has no denominator to take from {other}",
+                {"other": self.denominator_from})
         if self.rolling_pool_years is not None and self.period_type != "year":
             raise PydanticCustomError(
                 "pool_needs_years", "rolling_pool_years needs period_type year (got {ptype})",
@@ -245,6 +263,46 @@ class ThemeFile(_Strict):
     theme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
     name: Texts
     indicators: list[Indicator] = Field(min_length=1)
+
+
+# ---------------------------------------------------------------- omatiimi.yaml
+
+RolloutKind = Literal["launch", "municipality_joined", "schools_trained", "early_education_trained"]
+TRAINING_EVENTS = ("schools_trained", "early_education_trained")
+ROLLOUT_ORDER = ("launch", "municipality_joined", *TRAINING_EVENTS)
+
+
+class RolloutEvent(_Strict):
+    """One dated step of the Omatiimi rollout: a region's family centre starts the model
+    (`launch`), a municipality's services join it, or a municipality's schools or early-education
+    units are trained in it (`units`: how many)."""
+
+    date: date
+    area: str
+    event: RolloutKind
+    units: int | None = Field(default=None, ge=1, le=1000)
+    note: Texts | None = None
+
+    @model_validator(mode="after")
+    def _units_for_training(self) -> RolloutEvent:
+        if self.event in TRAINING_EVENTS and self.units is None:
+            raise PydanticCustomError("units_missing",
+                                      "{event} needs units (how many units were trained)",
+                                      {"event": self.event})
+        return self
+
+
+class OmatiimiFile(_Strict):
+    rollout: list[RolloutEvent] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_events(self) -> OmatiimiFile:
+        keys = [(e.date, e.area, e.event) for e in self.rollout]
+        twice = sorted({f"{k[0]} {k[1]} {k[2]}" for k in keys if keys.count(k) > 1})
+        if twice:
+            raise PydanticCustomError("listed_twice", "{what} listed twice: {values}",
+                                      {"what": "rollout events", "values": ", ".join(twice)})
+        return self
 
 
 # ---------------------------------------------------------------- phenomena.yaml
@@ -427,6 +485,7 @@ class Config:
     regions_file: RegionsFile
     themes: tuple[ThemeFile, ...]
     phenomena: tuple[Phenomenon, ...] = ()
+    rollout: tuple[RolloutEvent, ...] = ()
 
     @cached_property
     def areas(self) -> dict[str, Area]:
@@ -535,6 +594,7 @@ def load_config(root: Path | None = None) -> Config:
                                           {"id": ind.id, "other": seen[ind.id]}))
             seen[ind.id] = rel
         themes.append(theme)
+    issues.extend(_denominator_sources(themes, seen))
     phenomena: PhenomenaFile | None = None
     phenomena_path = root / "phenomena.yaml"
     phenomena_rel = _relative(phenomena_path, root)
@@ -542,12 +602,23 @@ def load_config(root: Path | None = None) -> Config:
         phenomena = _validate(PhenomenaFile, _read_yaml(phenomena_path, root), phenomena_rel)
     except ConfigError as exc:
         issues.extend(exc.issues)
+    rollout: list[RolloutEvent] = []
+    omatiimi_path = root / "omatiimi.yaml"
+    omatiimi_rel = _relative(omatiimi_path, root)
+    if omatiimi_path.is_file():  # optional: a deployment without Omatiimi has no rollout
+        try:
+            rollout = _validate(OmatiimiFile, _read_yaml(omatiimi_path, root), omatiimi_rel).rollout
+        except ConfigError as exc:
+            issues.extend(exc.issues)
     if issues:
         raise ConfigError(issues)
     assert regions is not None and phenomena is not None
     config = Config(root=root, regions_file=regions, themes=tuple(themes),
-                    phenomena=tuple(phenomena.phenomena))
+                    phenomena=tuple(phenomena.phenomena),
+                    rollout=tuple(sorted(rollout, key=lambda e: (
+                        e.date, ROLLOUT_ORDER.index(e.event), e.area))))
     issues.extend(_cross_references(config, phenomena_rel))
+    issues.extend(_rollout_references(config, rollout, omatiimi_rel))
     if issues:
         raise ConfigError(issues)
     return config
@@ -572,6 +643,79 @@ def _cross_references(config: Config, rel: str) -> list[ConfigIssue]:
                 if code not in config.areas:
                     out.append(ConfigIssue(rel, f"{where}.{key}[{j}]", "unknown_area",
                                            f"area {code} is not in regions.yaml", {"code": code}))
+    return out
+
+
+def _denominator_sources(themes: list[ThemeFile], file_of: dict[str, str]) -> list[ConfigIssue]:
+    """`denominator_from` names a count or a mean of the same period type, without cycles."""
+    by_id = {i.id: i for theme in themes for i in theme.indicators}
+    out: list[ConfigIssue] = []
+    for ind in by_id.values():
+        other_id = ind.denominator_from
+        if other_id is None:
+            continue
+        where = f"indicators({ind.id}).denominator_from"
+        other = by_id.get(other_id)
+        if other is None:
+            out.append(ConfigIssue(file_of[ind.id], where, "unknown_indicator",
+                                   f"indicator {other_id} is not in the catalogue",
+                                   {"id": other_id}))
+            continue
+        if other.kind not in ("count", "mean") or other.period_type != ind.period_type:
+            out.append(ConfigIssue(file_of[ind.id], where, "bad_denominator_source",
+                                   f"{other_id} must be a count or a mean reported by "
+                                   f"{ind.period_type}", {"id": other_id,
+                                                          "ptype": ind.period_type}))
+        seen, current = {ind.id}, other
+        while current is not None and current.denominator_from is not None:
+            if current.denominator_from in seen:
+                out.append(ConfigIssue(file_of[ind.id], where, "denominator_cycle",
+                                       f"denominator_from goes round in a circle via {current.id}",
+                                       {"id": current.id}))
+                break
+            seen.add(current.id)
+            current = by_id.get(current.denominator_from)
+    return out
+
+
+def _rollout_references(config: Config, rollout: list[RolloutEvent],
+                        rel: str) -> list[ConfigIssue]:
+    """A launch names a region; joining and training name a municipality, on or after its region's
+    launch; training comes on or after the municipality joined."""
+    out: list[ConfigIssue] = []
+    launches = {e.area: e.date for e in rollout if e.event == "launch"}
+    joins = {e.area: e.date for e in rollout if e.event == "municipality_joined"}
+    for i, event in enumerate(rollout):
+        where = f"rollout[{i}]"
+        area = config.areas.get(event.area)
+        if area is None:
+            out.append(ConfigIssue(rel, f"{where}.area", "unknown_area",
+                                   f"area {event.area} is not in regions.yaml",
+                                   {"code": event.area}))
+            continue
+        wanted = "region" if event.event == "launch" else "municipality"
+        if area.level != wanted:
+            out.append(ConfigIssue(rel, f"{where}.area", "rollout_wrong_level",
+                                   f"{event.event} needs a {wanted} code, {event.area} is a "
+                                   f"{area.level}",
+                                   {"event": event.event, "wanted": wanted, "code": event.area,
+                                    "level": area.level}))
+            continue
+        if event.event != "launch":
+            region = area.parent_code or ""
+            start = launches.get(region)
+            if start is None or event.date < start:
+                out.append(ConfigIssue(rel, f"{where}.date", "rollout_before_launch",
+                                       f"{event.area}: {event.event} on {event.date}, before its "
+                                       f"region {region} launched Omatiimi",
+                                       {"code": event.area, "date": str(event.date),
+                                        "region": region}))
+            elif event.event in TRAINING_EVENTS and (
+                    event.area not in joins or event.date < joins[event.area]):
+                out.append(ConfigIssue(rel, f"{where}.date", "rollout_before_joining",
+                                       f"{event.area} is trained on {event.date}, before it "
+                                       f"joined Omatiimi (municipality_joined)",
+                                       {"code": event.area, "date": str(event.date)}))
     return out
 
 

@@ -13,6 +13,7 @@ none in the comparison regions.
 
 from __future__ import annotations
 
+import calendar
 import zlib
 from collections.abc import Callable
 from datetime import date
@@ -22,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.config import Area, Config, Indicator
-from indicators.periods import months_between
+from indicators.periods import months_between, period_start
 
 AS_OF = date(2026, 10, 31)
 SEED = 20261031
@@ -268,53 +269,112 @@ def _region_monthly(config: Config, ind: Indicator,
     return rows
 
 
+OMATIIMI_BINS = ["d0_7", "d8_14", "d15_21", "d22_28", "d29_42", "d43_plus"]
+OMATIIMI_SECTORS = {  # participants per network at the first meeting, besides the family
+    "county_services": 1.7, "municipality": 0.6, "school_ecec": 0.5, "ngo": 0.25,
+    "parish": 0.08, "relatives_friends": 0.9, "other": 0.15,
+}
+OMATIIMI_SEASON = {"06": 0.8, "07": 0.45, "08": 0.85}  # summer holidays
+
+
+def _rollout_state(config: Config, region: str, period: str) -> tuple[float, int]:
+    """(children reached, units trained) in a region by the end of a month, from the rollout
+    config: a municipality ramps up over three months after it joins, and each trained school or
+    early-education unit brings a little more."""
+    first = period_start(period)
+    month_end = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    reached, trained = 0.0, 0
+    for code in config.children(region):
+        joined = [e.date for e in config.rollout
+                  if e.area == code and e.event == "municipality_joined" and e.date <= month_end]
+        if not joined:
+            continue
+        months_in = ((month_end.year - joined[0].year) * 12 + month_end.month
+                     - joined[0].month + 1)
+        units = sum(e.units or 0 for e in config.rollout if e.area == code
+                    and e.event != "municipality_joined" and e.date <= month_end)
+        trained += units
+        reached += (config.areas[code].population_0_17 * min(1.0, months_in / 3)
+                    * (1 + 0.012 * units))
+    return reached, trained
+
+
 def _omatiimi_flows(config: Config) -> dict[tuple[str, str], dict[str, object]]:
-    """Shared monthly flows per region so the Omatiimi indicators agree with each other."""
+    """Shared monthly flows per region so the Omatiimi indicators agree with each other:
+    volumes follow the rollout, lead times shorten, summer dips, small regions stay small."""
     out: dict[tuple[str, str], dict[str, object]] = {}
-    bins = ["d0_7", "d8_14", "d15_21", "d22_28", "d29_42", "d43_plus"]
     for code in config.region_codes:
-        area = config.areas[code]
         rng = _rng("omatiimi", code)
-        recent: list[int] = []
+        convened_by_month: list[int] = []
         for i, period in enumerate(OMATIIMI_MONTHS):
-            ramp = min(1.0, 0.35 + 0.13 * i) * (0.6 if period[5:7] == "07" else 1.0)
-            requests = int(rng.poisson(area.population_0_17 / 1000 * 0.75 * ramp))
-            convened = int(rng.binomial(requests, 0.85))
-            quick = min(0.6, 0.3 + 0.04 * i)
-            probs = np.array([quick, 0.3, 0.14, 0.1, 0.08, 0.05])
+            season = OMATIIMI_SEASON.get(period[5:7], 1.0)
+            reached, trained = _rollout_state(config, code, period)
+            requests = int(rng.poisson(reached / 1000 * 2.5 * season))
+            convened = int(rng.binomial(requests, 0.88))
+            progress = i / max(1, len(OMATIIMI_MONTHS) - 1)
+            slow, fast = np.array([0.25, 0.3, 0.18, 0.12, 0.09, 0.06]), np.array(
+                [0.5, 0.3, 0.1, 0.05, 0.03, 0.02])
+            probs = (1 - progress) * slow + progress * fast
+            if season < 1.0:  # holidays stretch lead times
+                probs = 0.6 * probs + 0.4 * slow[::-1]
             by_bin = rng.multinomial(convened, probs / probs.sum())
-            active = sum(recent[-3:])
-            meetings = convened + int(rng.poisson(1.3 * active))
-            responses = int(rng.binomial(meetings, min(0.8, 0.5 + 0.03 * i)))
-            scores = float(np.clip(rng.normal(35.2, 3.0, responses), 10, 40).round(1).sum())
-            helped = int(rng.binomial(responses, 0.8))
-            recent.append(convened)
-            out[(code, period)] = {"requests": requests, "convened": convened,
-                                   "bins": dict(zip(bins, by_bin.tolist(), strict=True)),
-                                   "meetings": meetings, "responses": responses,
-                                   "scores": scores, "helped": helped}
+            wednesday = int(rng.binomial(convened, min(0.88, 0.55 + 0.04 * i) * season ** 0.5))
+            coordinator = int(rng.binomial(convened, min(0.95, 0.78 + 0.02 * i)))
+            rates = {**OMATIIMI_SECTORS,
+                     "school_ecec": min(1.4, OMATIIMI_SECTORS["school_ecec"] + 0.02 * trained)}
+            participants = {s: int(rng.poisson(convened * r)) for s, r in rates.items()}
+            active = sum(convened_by_month[-3:])
+            meetings = convened + int(rng.poisson(1.2 * active))
+            responses = int(rng.binomial(meetings, min(0.8, 0.45 + 0.04 * i) * season ** 0.5))
+            srs = np.clip(rng.normal(36.9 + 0.1 * i, 2.6, responses), 0, 40).round(1)
+            helped = int(rng.binomial(responses, min(0.88, 0.74 + 0.012 * i)))
+            closing = sum(convened_by_month[-3:-1])  # networks run two to three months
+            closed = int(rng.binomial(closing, 0.45)) if closing else 0
+            ors = np.clip(rng.normal(3.0 + 0.25 * i, 6.0, closed), -20, 30).round(0)
+            convened_by_month.append(convened)
+            out[(code, period)] = {
+                "requests": requests, "convened": convened,
+                "bins": dict(zip(OMATIIMI_BINS, by_bin.tolist(), strict=True)),
+                "wednesday": wednesday, "coordinator": coordinator,
+                "participants": participants, "meetings": meetings, "responses": responses,
+                "scores": float(srs.sum()), "under_36": int((srs < 36).sum()), "helped": helped,
+                "closed": closed, "ors_change": float(ors.sum()),
+                "ors_improved": int((ors >= 5).sum()),
+            }
     return out
 
 
-def _omatiimi(field: str) -> Callable[[Config, Indicator], list[dict[str, object]]]:
-    def generate(config: Config, ind: Indicator) -> list[dict[str, object]]:
-        flows = _omatiimi_flows(config)
-        rows = []
-        for (code, period), f in flows.items():
-            if field == "bins":
-                for grp, n in f["bins"].items():  # type: ignore[union-attr]
-                    rows.append(_row(ind, code, period, n, None, grp=grp))
-            elif field == "response_rate":
-                rows.append(_row(ind, code, period, f["responses"], f["meetings"]))
-            elif field == "srs":
-                rows.append(_row(ind, code, period, f["scores"], f["responses"]))
-            elif field == "helped":
-                rows.append(_row(ind, code, period, f["helped"], f["responses"]))
-            else:
-                rows.append(_row(ind, code, period, f[field], None))
-        return rows
+# indicator id -> (numerator field, denominator field or None); grouped ones by `grp`
+OMATIIMI_FIELDS: dict[str, tuple[str, str | None]] = {
+    "omatiimi_requests": ("requests", None),
+    "omatiimi_convened": ("convened", None),
+    "omatiimi_days_to_first_meeting": ("bins", None),
+    "omatiimi_wednesday_slot": ("wednesday", "convened"),
+    "omatiimi_coordinator_named": ("coordinator", "convened"),
+    "omatiimi_participants": ("participants", None),
+    "omatiimi_meetings": ("meetings", None),
+    "omatiimi_feedback_responses": ("responses", None),
+    "omatiimi_feedback_response_rate": ("responses", "meetings"),
+    "omatiimi_srs_mean": ("scores", "responses"),
+    "omatiimi_srs_under_36": ("under_36", "responses"),
+    "omatiimi_felt_helped": ("helped", "responses"),
+    "omatiimi_ors_change": ("ors_change", "closed"),
+    "omatiimi_ors_reliable_improvement": ("ors_improved", "closed"),
+}
 
-    return generate
+
+def _omatiimi(config: Config, ind: Indicator) -> list[dict[str, object]]:
+    numerator, denominator = OMATIIMI_FIELDS[ind.id]
+    rows = []
+    for (code, period), flow in _omatiimi_flows(config).items():
+        value = flow[numerator]
+        if isinstance(value, dict):  # counts per group; the total is computed from them
+            for grp, n in value.items():
+                rows.append(_row(ind, code, period, n, None, grp=grp))
+        else:
+            rows.append(_row(ind, code, period, value,
+                             None if denominator is None else flow[denominator]))
+    return rows
 
 
 def _therapy_guarantee(config: Config, ind: Indicator) -> list[dict[str, object]]:
@@ -338,13 +398,6 @@ GENERATORS: dict[str, Callable[[Config, Indicator], list[dict[str, object]]]] = 
     "absence_over10_month": _absence_month,
     "unauthorised_absence_gr8_9": _gr8_9(0.13, 0.11, 0.05),
     "attendance_support_started": _attendance_support,
-    "omatiimi_requests": _omatiimi("requests"),
-    "omatiimi_convened": _omatiimi("convened"),
-    "omatiimi_days_to_first_meeting": _omatiimi("bins"),
-    "omatiimi_meetings": _omatiimi("meetings"),
-    "omatiimi_feedback_response_rate": _omatiimi("response_rate"),
-    "omatiimi_srs_mean": _omatiimi("srs"),
-    "omatiimi_felt_helped": _omatiimi("helped"),
     "cw_notifications_rate": _yearly_rate(88.0, 0.03),
     "cw_notification_share": _sotkanet_style(8.2, 0.025),
     "placed_outside_home_share": _sotkanet_style(1.4, 0.01),
@@ -356,6 +409,7 @@ GENERATORS: dict[str, Callable[[Config, Indicator], list[dict[str, object]]]] = 
     "hobby_weekly_gr8_9": _gr8_9(0.69, 0.71, 0.0),
     "therapy_guarantee_met": _therapy_guarantee,
     "exercise_counselling_referrals": _yearly_rate(1.6, 0.12, age_share=0.6),
+    **{ind_id: _omatiimi for ind_id in OMATIIMI_FIELDS},
 }
 
 

@@ -7,7 +7,8 @@ only way to tell the series apart.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -155,6 +156,17 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
     return fig
 
 
+def add_event_lines(fig: go.Figure, events: Sequence[tuple[object, str]]) -> None:
+    """Dated events (actions started, rollout steps) as dotted vertical lines with a label each."""
+    for step, (x, label) in enumerate(events):
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                      line={"color": PALETTE[3], "width": 2, "dash": "dot"})
+        # labels step down so close start dates never print over each other
+        fig.add_annotation(x=x, y=1 - 0.09 * step, yref="paper", text=label, showarrow=False,
+                           xanchor="left", yanchor="top", xshift=4,
+                           font={"color": "#1a1a1a", "size": 11}, bgcolor="#ffffff")
+
+
 def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
                      median: float | None, action_lines: list[tuple[object, str]],
                      highlight: list[int] | None = None, lang: str = "fi") -> go.Figure:
@@ -186,13 +198,7 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
             x=[rows["period_start"].iloc[0], rows["period_start"].iloc[-1]], y=[median, median],
             mode="lines", name=t("phenomenon.median", lang),
             line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
-    for step, (x, label) in enumerate(action_lines):
-        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
-                      line={"color": PALETTE[3], "width": 2, "dash": "dot"})
-        # labels step down so close start dates never print over each other
-        fig.add_annotation(x=x, y=1 - 0.09 * step, yref="paper", text=label, showarrow=False,
-                           xanchor="left", yanchor="top", xshift=4,
-                           font={"color": "#1a1a1a", "size": 11}, bgcolor="#ffffff")
+    add_event_lines(fig, action_lines)
     fig.update_layout(
         separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=360,
@@ -257,4 +263,247 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
         yaxis={"title": {"text": unit_label(indicator.unit, lang)}, "exponentformat": "none",
                "gridcolor": "#d9d9d9", "rangemode": "tozero"},
     )
+    return fig
+
+
+# ---------------------------------------------------------------- control charts and stacked bars
+
+# All eight Okabe & Ito (2008) colours, for filled areas (bars) only. Orange, sky blue and yellow
+# fall short of 3:1 contrast on white, so every filled mark drawn from this list also gets a dark
+# outline (OUTLINE) and its own hatching (PATTERNS, same index): a category is told apart by
+# pattern and outline as well as colour, never by colour alone.
+PALETTE_OUTLINED = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                    "#F0E442"]
+PATTERNS = ["", "/", "\\", "x", "-", "|", "+", "."]
+OUTLINE = {"color": "#1a1a1a", "width": 1}
+HIDDEN_FILL = "#d9d9d9"
+
+
+def _is_dark(hex_colour: str) -> bool:
+    """Whether white hatching reads better on this fill than near-black (WCAG luminance)."""
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    luminance = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return (1.05 / (luminance + 0.05)) > ((luminance + 0.05) / 0.05)
+
+
+def _outlined_marker(index: int) -> dict[str, object]:
+    colour = PALETTE_OUTLINED[index % len(PALETTE_OUTLINED)]
+    return {"color": colour, "line": OUTLINE,
+            "pattern": {"shape": PATTERNS[index % len(PATTERNS)], "fillmode": "overlay",
+                        "fgcolor": "#ffffff" if _is_dark(colour) else "#1a1a1a",
+                        "solidity": 0.3}}
+
+
+def _small_chart_layout(fig: go.Figure, frame: pd.DataFrame, indicator: Indicator, y_title: str,
+                        lang: str, *, height: int = 360, bottom: int = 90,
+                        footer_y: float = -0.38, top: int = 20) -> None:
+    """The run chart's look (font, white background, Finnish separators, footer)."""
+    fig.update_layout(
+        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=height,
+        margin={"l": 60, "r": 30, "t": top, "b": bottom},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0,
+                "traceorder": "normal"},
+        yaxis={"title": {"text": y_title}, "exponentformat": "none", "gridcolor": "#d9d9d9",
+               "rangemode": "tozero"},
+        xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
+    )
+    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+                       y=footer_y, showarrow=False, xanchor="left", yanchor="top",
+                       font={"size": 11, "color": "#333333"})
+
+
+def _shown(value: object, hidden: bool) -> bool:
+    return not hidden and not pd.isna(value)
+
+
+def _control_hover(rows: pd.DataFrame, indicator: Indicator, volume_label: str | None,
+                   lang: str) -> list[tuple[str, str, str]]:
+    """(period, value with unit, volume) per row; a hidden row carries the neutral text only, so
+    no figure of it (value, volume, denominator) reaches the browser."""
+    unit = unit_label(indicator.unit, lang)
+    has_volume = "volume" in rows.columns
+    out = []
+    for _, row in rows.iterrows():
+        period = format_period(row["period"], lang)
+        if bool(row["suppressed"]):
+            out.append((period, t("chart.suppressed_hover", lang), ""))
+            continue
+        if pd.isna(row["value"]):  # no figure exists (not hidden): the missing mark
+            out.append((period, format_number(None, indicator.decimals, lang), ""))
+            continue
+        volume = ""
+        if has_volume and not pd.isna(row["volume"]):
+            n = format_number(row["volume"], 0, lang)
+            volume = (t("chart.control.volume_hover_label", lang, n=n, label=volume_label)
+                      if volume_label else t("chart.control.volume_hover", lang, n=n))
+        out.append((period, f"{format_number(row['value'], indicator.decimals, lang)} {unit}",
+                    volume))
+    return out
+
+
+def _add_limits(fig: go.Figure, rows: pd.DataFrame, lower: Sequence[float] | None,
+                upper: Sequence[float] | None, trial: bool, lang: str) -> None:
+    name = t("chart.control.limits_trial" if trial else "chart.control.limits", lang)
+    first = True
+    for bound in (lower, upper):
+        if bound is None:
+            continue
+        y = [None if pd.isna(v) else float(v) for v in bound]
+        if len(y) != len(rows):
+            raise ValueError("control limits must be aligned with the frame's rows")
+        fig.add_trace(go.Scatter(
+            x=rows["period_start"], y=y, mode="lines", name=name, legendgroup="limits",
+            showlegend=first, line={"color": PALETTE[2], "width": 1.5, "dash": "dot",
+                                    "shape": "hvh"},
+            connectgaps=False, hoverinfo="skip"))
+        first = False
+    if trial and not first:
+        fig.add_annotation(text=t("chart.control.trial_note", lang), xref="paper", yref="paper",
+                           x=1, y=1, xanchor="right", yanchor="bottom", showarrow=False,
+                           font={"size": 11, "color": "#1a1a1a"})
+
+
+def control_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str, *,
+                         centre: float | None, lower: Sequence[float] | None,
+                         upper: Sequence[float] | None, trial: bool,
+                         flagged: Sequence[int] = (),
+                         events: Sequence[tuple[object, str]] = (),
+                         volume_label: str | None = None, lang: str = "fi") -> go.Figure:
+    """A control (Shewhart) chart of one area's monthly series: centre line, step limits that
+    follow each month's denominator, flagged points as open diamonds and dated events.
+
+    `frame` is in time order and `lower`, `upper` and `flagged` (row positions) refer to its rows.
+    """
+    rows = frame.reset_index(drop=True)
+    fig = go.Figure()
+    y = [float(v) if _shown(v, bool(h)) else None
+         for v, h in zip(rows["value"], rows["suppressed"], strict=True)]
+    fig.add_trace(go.Scatter(
+        x=rows["period_start"], y=y, mode="lines+markers", name=area_name,
+        line={"color": PALETTE[0], "width": 2}, marker={"size": 7, "color": PALETTE[0]},
+        customdata=_control_hover(rows, indicator, volume_label, lang), connectgaps=False,
+        hovertemplate=(f"<b>{area_name}</b><br>%{{customdata[0]}}: %{{customdata[1]}}"
+                       "<br>%{customdata[2]}<extra></extra>"),
+    ))
+    if centre is not None and not rows.empty:
+        fig.add_trace(go.Scatter(
+            x=[rows["period_start"].iloc[0], rows["period_start"].iloc[-1]], y=[centre, centre],
+            mode="lines", name=t("chart.control.centre", lang),
+            line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
+    _add_limits(fig, rows, lower, upper, trial, lang)
+    # a hidden point is never marked: its diamond would give its value away
+    marked = [i for i in flagged if 0 <= i < len(rows) and y[i] is not None]
+    if marked:
+        fig.add_trace(go.Scatter(
+            x=rows["period_start"].iloc[marked], y=[y[i] for i in marked], mode="markers",
+            name=t("chart.control.flagged", lang),
+            marker={"symbol": "diamond-open", "size": 16, "color": PALETTE[2],
+                    "line": {"width": 2.5}}, hoverinfo="skip"))
+    add_event_lines(fig, events)
+    _small_chart_layout(fig, rows, indicator, unit_label(indicator.unit, lang), lang,
+                        top=40 if trial else 20)
+    return fig
+
+
+def _period_cells(cells: pd.DataFrame, codes: Sequence[str]) -> tuple[float | None,
+                                                                      dict[str, float | None]]:
+    """A period's total and its groups' counts; None marks a hidden (or missing) cell."""
+    by_group = {g: (None if not _shown(v, bool(h)) else float(v))
+                for g, v, h in zip(cells["grp"], cells["value"], cells["suppressed"], strict=True)}
+    return by_group.get("total"), {code: by_group.get(code) for code in codes}
+
+
+def _stack_text(name: str, count: float, total: float, share: bool, lang: str) -> str:
+    n = format_number(count, 0, lang)
+    pct = format_number(100.0 * count / total if total else float("nan"), 0, lang)
+    key = "chart.stack.share_hover" if share else "chart.stack.count_hover"
+    return t(key, lang, group=name, n=n, share=pct)
+
+
+@dataclass
+class _Stack:
+    """Bar heights and hover texts per trace (group codes, then HIDDEN_KEY), one item per period."""
+
+    x: list[object]
+    labels: list[str]
+    heights: dict[str, list[float | None]]
+    texts: dict[str, list[str]]
+    blank: list[object]  # periods drawn without a bar (hidden)
+
+
+HIDDEN_KEY = "_hidden"
+
+
+def _stack_columns(frame: pd.DataFrame, indicator: Indicator, groups: list[tuple[str, str]],
+                   share: bool, lang: str) -> _Stack:
+    codes = [code for code, _ in groups]
+    periods = (frame[["period", "period_start"]].drop_duplicates("period")
+               .sort_values("period_start"))
+    keys = [*codes, HIDDEN_KEY]
+    stack = _Stack(list(periods["period_start"]), [], {k: [] for k in keys},
+                   {k: [] for k in keys}, [])
+    additive = indicator.groups_sum_to_total  # else total − visible is no hidden sum
+    for period, start in zip(periods["period"], periods["period_start"], strict=True):
+        total, counts = _period_cells(frame[frame["period"] == period], codes)
+        hidden = [c for c in codes if counts[c] is None]
+        stack.labels.append(format_period(period, lang))
+        cells: dict[str, tuple[float, str] | None] = dict.fromkeys(keys)
+        if total is None or (additive and len(hidden) == 1):
+            stack.blank.append(start)
+        else:
+            scale = 100.0 / total if share and total else 1.0
+            for code, name in groups:
+                count = counts[code]
+                if count is not None:
+                    cells[code] = (count * scale, _stack_text(name, count, total, share, lang))
+            if hidden and additive:
+                rest = total - sum(counts[c] for c in codes if counts[c] is not None)
+                text = _stack_text(t("chart.stack.hidden_sum", lang), rest, total, share, lang)
+                cells[HIDDEN_KEY] = (rest * scale, t("chart.stack.hidden_hover", lang,
+                                                     categories=len(hidden), text=text))
+        for key, cell in cells.items():
+            stack.heights[key].append(None if cell is None else cell[0])
+            stack.texts[key].append("" if cell is None else cell[1])
+    return stack
+
+
+def _bar(stack: _Stack, key: str, name: str, marker: dict[str, object], area: str) -> go.Bar:
+    return go.Bar(x=stack.x, y=stack.heights[key], name=name, marker=marker,
+                  customdata=list(zip(stack.labels, stack.texts[key], strict=True)),
+                  hovertemplate=(f"<b>{area}</b><br>%{{customdata[0]}}<br>%{{customdata[1]}}"
+                                 "<extra></extra>"))
+
+
+def stacked_bars_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str, *,
+                        groups: list[tuple[str, str]], share: bool = False,
+                        events: Sequence[tuple[object, str]] = (),
+                        lang: str = "fi") -> go.Figure:
+    """One area's grouped counts per period as stacked bars (counts, or % of the period total).
+
+    Hidden group cells are shown only as one grey segment of their combined count (the period
+    total minus the visible groups: public figures). When the total is hidden, or when only one
+    group is hidden (the remainder would be that group's own count), the period gets no bar but
+    a "hidden" note; disclosure control should never leave a lone hidden group beside a visible
+    total.
+    """
+    stack = _stack_columns(frame, indicator, groups, share, lang)
+    fig = go.Figure([_bar(stack, code, name, _outlined_marker(i), area_name)
+                     for i, (code, name) in enumerate(groups)])
+    if any(h is not None for h in stack.heights[HIDDEN_KEY]):
+        fig.add_trace(_bar(stack, HIDDEN_KEY, t("chart.stack.hidden_sum", lang),
+                           {"color": HIDDEN_FILL, "line": OUTLINE,
+                            "pattern": {"shape": "x", "fillmode": "overlay",
+                                        "fgcolor": "#595959", "solidity": 0.3}},
+                           area_name))
+    for start in stack.blank:
+        fig.add_annotation(x=start, y=0, yanchor="bottom", showarrow=False,
+                           text=t("chart.stack.hidden_period", lang),
+                           font={"size": 11, "color": "#1a1a1a"})
+    add_event_lines(fig, events)
+    y_title = t("chart.stack.share_axis", lang) if share else unit_label(indicator.unit, lang)
+    _small_chart_layout(fig, frame, indicator, y_title, lang, height=420, bottom=130,
+                        footer_y=-0.42)
+    fig.update_layout(barmode="stack", bargap=0.25)
     return fig

@@ -126,12 +126,21 @@ def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]
             if i.disclosure_group == indicator.disclosure_group]
 
 
+def _hidden_keys(con: duckdb.DuckDBPyConnection,
+                 indicator_id: str) -> set[tuple[str, str, str, str]]:
+    rows = con.execute("SELECT area_code, period, sex, grp FROM cell_disclosure "
+                       "WHERE indicator_id = ? AND hidden", [indicator_id]).fetchall()
+    return {tuple(r) for r in rows}  # type: ignore[misc]
+
+
 def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
                        config: Config) -> None:
     """Recompute primary and secondary suppression for one indicator and its linked ones.
 
     Indicators of one `disclosure_group` share counts, so a cell hidden in one is hidden in all
     (same key), and each member's secondary suppression runs again until no member adds a cell.
+    A member with `denominator_from` also hides every cell hidden in that indicator (whose
+    decision must be current: `refresh_disclosure_of` orders the work).
     """
     members = _disclosure_members(indicator, config)
     cells = {
@@ -140,6 +149,8 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
             "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp", [m.id]).df()
         for m in members
     }
+    upstream = {m.id: _hidden_keys(con, m.denominator_from) if m.denominator_from else set()
+                for m in members}
     forced: set[tuple[str, str, str, str]] = set()
     flags: dict[str, pd.DataFrame] = {}
     changed = True
@@ -157,7 +168,8 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
                 area_parent=config.sum_parent(),
                 time_sum=member.period_aggregation != "none",
                 groups_sum_to_total=member.groups_sum_to_total,
-                force_hidden=np.array([k in forced for k in keys], dtype=bool),
+                force_hidden=np.array([k in forced or k in upstream[member.id] for k in keys],
+                                      dtype=bool),
             )
             hidden = {k for k, h in zip(keys, flags[member.id]["hidden"], strict=True) if h}
             if not hidden <= forced:
@@ -181,16 +193,46 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
         con.unregister("disclosure_rows")
 
 
+def _unit_of(indicator: Indicator) -> str:
+    """The unit of disclosure work: a disclosure group, or a lone indicator."""
+    return f"group:{indicator.disclosure_group}" if indicator.disclosure_group else indicator.id
+
+
+def disclosure_order(indicator_ids: Iterable[str], config: Config) -> list[str]:
+    """One indicator per unit of disclosure work, for the given indicators and every indicator
+    whose denominator comes from them (transitively), sources before the indicators using them."""
+    wanted = {i for i in indicator_ids if i in config.indicators}
+    users: dict[str, set[str]] = {}
+    for ind in config.indicators.values():
+        if ind.denominator_from:
+            users.setdefault(ind.denominator_from, set()).add(ind.id)
+    units: dict[str, set[str]] = {}
+    for ind in config.indicators.values():
+        units.setdefault(_unit_of(ind), set()).add(ind.id)
+    todo, pending = set(), [_unit_of(config.indicators[i]) for i in sorted(wanted)]
+    while pending:
+        unit = pending.pop()
+        if unit in todo:
+            continue
+        todo.add(unit)
+        for member in units[unit]:
+            pending.extend(_unit_of(config.indicators[u]) for u in users.get(member, ()))
+    depends = {unit: {_unit_of(config.indicators[config.indicators[m].denominator_from])
+                      for m in units[unit] if config.indicators[m].denominator_from} - {unit}
+               for unit in todo}
+    ordered: list[str] = []
+    while len(ordered) < len(todo):  # the config forbids cycles
+        ready = sorted(u for u in todo - set(ordered) if depends[u] & todo <= set(ordered))
+        ordered.extend(ready)
+    return [min(units[u]) for u in ordered]
+
+
 def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterable[str],
                           config: Config) -> None:
-    """Recompute disclosure for these indicators, each disclosure group once."""
-    done: set[str] = set()
-    for indicator_id in indicator_ids:
-        if indicator_id in done or indicator_id not in config.indicators:
-            continue
-        indicator = config.indicators[indicator_id]
-        refresh_disclosure(con, indicator, config)
-        done.update(m.id for m in _disclosure_members(indicator, config))
+    """Recompute disclosure for these indicators and those whose denominator comes from them,
+    each disclosure group once, sources first."""
+    for indicator_id in disclosure_order(indicator_ids, config):
+        refresh_disclosure(con, config.indicators[indicator_id], config)
 
 
 def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:

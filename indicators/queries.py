@@ -62,21 +62,35 @@ def _with_intervals(frame: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return out
 
 
-def series(reader: Reader, indicator: Indicator, area_codes: Sequence[str], *,
-           sex: str = "total", grp: str = "total", level: str | None = None) -> pd.DataFrame:
-    """Time series of the given areas with 95 % intervals (hidden cells: no numbers)."""
+def _cells(reader: Reader, indicator: Indicator, area_codes: Sequence[str], sex: str,
+           grp: str | None, level: str | None) -> pd.DataFrame:
+    """Public cells of the given areas (one `grp`, or every `grp` when None), with intervals."""
     if not area_codes:
         return pd.DataFrame(columns=[*PUBLIC_COLUMNS, "low", "high"])
     placeholders = ", ".join("?" for _ in area_codes)
+    grp_filter = "" if grp is None else "AND grp = ? "
     frame = reader.query_df(
         f"SELECT {', '.join(PUBLIC_COLUMNS)} FROM observation_public "
-        f"WHERE indicator_id = ? AND sex = ? AND grp = ? AND area_code IN ({placeholders}) "
-        "ORDER BY area_code, period_start, period",
-        [indicator.id, sex, grp, *area_codes],
+        f"WHERE indicator_id = ? AND sex = ? {grp_filter}AND area_code IN ({placeholders}) "
+        "ORDER BY area_code, period_start, period, grp",
+        [indicator.id, sex, *([] if grp is None else [grp]), *area_codes],
     )
     if level is not None:
         frame = frame[frame["period"].map(period_level).eq(level)]
     return _with_intervals(frame.reset_index(drop=True), indicator)
+
+
+def series(reader: Reader, indicator: Indicator, area_codes: Sequence[str], *,
+           sex: str = "total", grp: str = "total", level: str | None = None) -> pd.DataFrame:
+    """Time series of the given areas with 95 % intervals (hidden cells: no numbers)."""
+    return _cells(reader, indicator, area_codes, sex, grp, level)
+
+
+def group_cells(reader: Reader, indicator: Indicator, area_codes: Sequence[str],
+                level: str | None = None) -> pd.DataFrame:
+    """Public cells of a grouped indicator, every `grp` (the total too), sex total, with 95 %
+    intervals (hidden cells: no numbers)."""
+    return _cells(reader, indicator, area_codes, "total", None, level)
 
 
 @dataclass(frozen=True)

@@ -254,6 +254,10 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
                 if level not in allowed:
                     bad("period_type_mismatch", "period", period_text,
                         expected=indicator.period_type)
+                elif (indicator.first_period and level == "month"
+                      and period < indicator.first_period):
+                    bad("before_first_period", "period", period_text,
+                        first=indicator.first_period)
             _check_numbers(indicator, numbers, cells, raw.decimal, bad)
 
         if not row_problems and indicator_id and area_code and period and sex:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import queries
+from indicators import omatiimi, queries
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import t
@@ -154,6 +154,18 @@ def latest(store_version: str, indicator_id: str, area_codes: tuple[str, ...], s
 def export_frame(store_version: str, indicator_id: str, area_code: str | None) -> pd.DataFrame:
     config = get_config()
     return queries.export_frame(reader(), config, config.indicators[indicator_id], area_code)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def omatiimi_cards(store_version: str, area_codes: tuple[str, ...]) -> list[omatiimi.Card]:
+    return omatiimi.quarter_cards(reader(), get_config(), area_codes)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def group_cells(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                level: str | None) -> pd.DataFrame:
+    indicator = get_config().indicators[indicator_id]
+    return queries.group_cells(reader(), indicator, area_codes, level)
 
 
 def url_choice(param: str, options: Sequence[str], default: str, *, label: str,

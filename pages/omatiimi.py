@@ -1,0 +1,177 @@
+"""Omatiimi (`/omatiimi`): the latest quarter per region at a glance, monthly control charts with
+their signals in words, lead time and participation, regions side by side, and the rollout."""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from indicators import omatiimi, webapp
+from indicators.downloads import to_excel_csv
+from indicators.figures import control_chart_figure, series_figure, stacked_bars_figure
+from indicators.formatting import (
+    format_change,
+    format_number,
+    format_period,
+    format_value,
+    unit_label,
+)
+from indicators.i18n import t
+from indicators.ui_text import as_of_text, status_badge
+
+webapp.ensure_entrypoint()
+lang = webapp.current_language()
+config = webapp.get_config()
+version = webapp.version()
+meta = webapp.store_meta(version)
+
+st.title(t("omatiimi.title", lang))
+st.markdown(t("omatiimi.intro", lang))
+if meta.get("as_of"):
+    st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
+
+chosen = st.query_params.get("area")
+area = omatiimi.shown_area(config, chosen)
+area_name = config.areas[area].name(lang)
+if chosen in config.areas and chosen != area:
+    st.info(t("omatiimi.area_note", lang, chosen=config.areas[chosen].name(lang),
+              shown=area_name), icon=":material/info:")
+regions = [*config.region_codes, config.county_code]
+events = omatiimi.rollout_events(config, area, lang)
+
+
+def volume_text(card: omatiimi.Card, min_n: int) -> str | None:
+    if card.volume_noun is None:
+        return None
+    if math.isnan(card.volume):
+        return t("omatiimi.cards.volume_hidden", lang, min_n=min_n)
+    return t(f"omatiimi.cards.volume.{card.volume_noun}", lang,
+             n=format_number(card.volume, 0, lang))
+
+
+def show_card(card: omatiimi.Card) -> None:
+    if card.indicator_id == omatiimi.LEAD_TIME_MEDIAN:
+        lead = config.indicators[omatiimi.LEAD_TIME]
+        st.markdown(f"**{t('omatiimi.cards.lead_name', lang)}**")
+        st.markdown(f"### {omatiimi.lead_card_text(card, lang)}")
+        if card.compare_period and not math.isnan(card.delta):
+            st.caption(t("omatiimi.cards.change", lang,
+                         period=format_period(card.compare_period, lang),
+                         change=t("omatiimi.cards.days_change", lang,
+                                  change=format_change(card.delta, 0, lang))))
+        st.caption(t("omatiimi.cards.lead_status", lang))
+        volume = volume_text(card, lead.min_n)
+        if volume:
+            st.caption(volume)
+        return
+    indicator = config.indicators[card.indicator_id]
+    st.markdown(f"**{indicator.name.get(lang)}**")
+    unit = unit_label(indicator.unit, lang)
+    value = format_value(card.value, indicator.decimals, card.suppressed, lang)
+    st.markdown(f"### {value} <small>{unit}</small>", unsafe_allow_html=True)
+    if card.suppressed:
+        st.caption(t("omatiimi.cards.hidden", lang, min_n=indicator.min_n))
+    elif card.compare_period:
+        st.caption(t("omatiimi.cards.change", lang,
+                     period=format_period(card.compare_period, lang),
+                     change=format_change(card.delta, indicator.decimals, lang)))
+    else:
+        st.caption(t("omatiimi.cards.no_comparison", lang))
+    st.markdown(status_badge(card.status, lang), help=t(f"status.help.{card.status}", lang))
+    volume = volume_text(card, indicator.min_n)
+    if volume:
+        st.caption(volume)
+
+
+# ---------------------------------------------------------------- the latest quarter
+cards = webapp.omatiimi_cards(version, tuple(regions))
+if not cards:
+    st.info(t("omatiimi.cards.none", lang), icon=":material/info:")
+else:
+    quarter = next(c.period for c in cards if c.period)
+    st.subheader(t("omatiimi.cards.title", lang, period=format_period(quarter, lang)))
+    st.caption(t("omatiimi.cards.help", lang))
+    for column, code in zip(st.columns(len(regions)), regions, strict=True):
+        with column:
+            label = config.areas[code].short(lang)
+            st.markdown(f"#### {label}" + (" ✓" if code == area else ""))
+            for card in (c for c in cards if c.area_code == code):
+                with st.container(border=True):
+                    show_card(card)
+
+# ---------------------------------------------------------------- monthly trend
+st.subheader(t("omatiimi.trend.title", lang) + f": {area_name}")
+st.caption(t("omatiimi.trend.help", lang))
+trend = {i.id: i for i in omatiimi.trend_indicators(config)}
+default_trend = "omatiimi_felt_helped" if "omatiimi_felt_helped" in trend else next(iter(trend))
+indicator_id = webapp.url_choice(
+    "indicator", list(trend), default_trend, label=t("omatiimi.trend.indicator", lang),
+    format_func=lambda i: trend[i].name.get(lang),
+    unknown_message=lambda code: t("url.unknown_indicator", lang, code=code))
+indicator = trend[indicator_id]
+monthly = webapp.series(version, indicator_id, (area,), "total", "total", "month")
+chart = omatiimi.control_chart(monthly, indicator)
+noun = omatiimi.volume_noun(indicator)
+with_volume = omatiimi.with_volume(monthly, indicator)
+st.caption(t(f"omatiimi.trend.chart_{chart.chart}", lang))
+st.plotly_chart(
+    control_chart_figure(with_volume, indicator, area_name, centre=chart.centre,
+                         lower=chart.lower, upper=chart.upper, trial=chart.trial,
+                         flagged=omatiimi.flagged_rows(chart), events=events,
+                         volume_label=t(f"omatiimi.volume_label.{noun}", lang) if noun else None,
+                         lang=lang),
+    width="stretch", config={"displaylogo": False}, key=f"omatiimi_trend_{indicator_id}_{area}")
+st.markdown(f"**{t('omatiimi.trend.signals', lang)}**")
+st.markdown("\n".join(f"- {line}" for line in omatiimi.signal_texts(chart, monthly, indicator,
+                                                                     lang)))
+with st.expander(t("omatiimi.trend.table", lang)):
+    st.dataframe(omatiimi.trend_table(with_volume, chart, indicator, lang), hide_index=True,
+                 width="stretch")
+download = omatiimi.trend_table(with_volume, chart, indicator, lang, formatted=False)
+st.download_button(t("omatiimi.trend.download", lang), data=to_excel_csv(download),
+                   file_name=f"omatiimi_{indicator_id}_{area}_kuukaudet.csv", mime="text/csv",
+                   icon=":material/download:", key=f"omatiimi_dl_{indicator_id}_{area}")
+
+# ---------------------------------------------------------------- lead time and participation
+level = st.radio(t("omatiimi.lead.level", lang), ["quarter", "month"], horizontal=True,
+                 format_func=lambda lvl: t(f"period_level.{lvl}", lang), key="omatiimi_level")
+for indicator_key, title_key, help_key, share in (
+        (omatiimi.LEAD_TIME, "omatiimi.lead.title", "omatiimi.lead.help", True),
+        (omatiimi.PARTICIPANTS, "omatiimi.participants.title", "omatiimi.participants.help",
+         False)):
+    if indicator_key not in config.indicators:
+        continue
+    grouped = config.indicators[indicator_key]
+    cells = webapp.group_cells(version, indicator_key, (area,), level)
+    st.subheader(t(title_key, lang) + f": {area_name}")
+    st.caption(t(help_key, lang))
+    st.plotly_chart(
+        stacked_bars_figure(cells, grouped, area_name,
+                            groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
+                            share=share, events=events, lang=lang),
+        width="stretch", config={"displaylogo": False},
+        key=f"omatiimi_bars_{indicator_key}_{area}_{level}")
+    if indicator_key == omatiimi.LEAD_TIME:
+        summary = omatiimi.lead_time_summary(cells, grouped.min_n)
+        st.dataframe(omatiimi.lead_time_table(summary, lang), hide_index=True, width="stretch")
+    with st.expander(t("omatiimi.trend.table", lang)):
+        st.dataframe(omatiimi.group_table(cells, grouped, lang), hide_index=True,
+                     width="stretch")
+
+# ---------------------------------------------------------------- regions side by side
+st.subheader(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
+st.caption(t("omatiimi.compare.help", lang))
+compare_level = st.radio(t("omatiimi.compare.level", lang), ["month", "quarter"], horizontal=True,
+                         format_func=lambda lvl: t(f"period_level.{lvl}", lang),
+                         key="omatiimi_compare_level")
+compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
+st.plotly_chart(series_figure(compared, indicator,
+                              {c: config.areas[c].short(lang) for c in regions}, lang),
+                width="stretch", config={"displaylogo": False},
+                key=f"omatiimi_compare_{indicator_id}_{compare_level}")
+
+# ---------------------------------------------------------------- rollout
+st.subheader(t("omatiimi.rollout.title", lang))
+st.caption(t("omatiimi.rollout.help", lang))
+st.dataframe(omatiimi.rollout_table(config, lang), hide_index=True, width="stretch")
