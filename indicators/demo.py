@@ -319,7 +319,7 @@ def _omatiimi_flows(config: Config) -> dict[tuple[str, str], dict[str, object]]:
                 probs = 0.6 * probs + 0.4 * slow[::-1]
             by_bin = rng.multinomial(convened, probs / probs.sum())
             wednesday = int(rng.binomial(convened, min(0.88, 0.55 + 0.04 * i) * season ** 0.5))
-            coordinator = int(rng.binomial(convened, min(0.95, 0.78 + 0.02 * i)))
+            coordinator = int(rng.binomial(convened, min(0.88, 0.68 + 0.02 * i)))
             rates = {**OMATIIMI_SECTORS,
                      "school_ecec": min(1.4, OMATIIMI_SECTORS["school_ecec"] + 0.02 * trained)}
             participants = {s: int(rng.poisson(convened * r)) for s, r in rates.items()}
@@ -327,7 +327,7 @@ def _omatiimi_flows(config: Config) -> dict[tuple[str, str], dict[str, object]]:
             meetings = convened + int(rng.poisson(1.2 * active))
             responses = int(rng.binomial(meetings, min(0.8, 0.45 + 0.04 * i) * season ** 0.5))
             srs = np.clip(rng.normal(36.9 + 0.1 * i, 2.6, responses), 0, 40).round(1)
-            helped = int(rng.binomial(responses, min(0.88, 0.74 + 0.012 * i)))
+            helped = int(rng.binomial(responses, min(0.8, 0.66 + 0.012 * i)))
             closing = sum(convened_by_month[-3:-1])  # networks run two to three months
             closed = int(rng.binomial(closing, 0.45)) if closing else 0
             ors = np.clip(rng.normal(3.0 + 0.25 * i, 6.0, closed), -20, 30).round(0)

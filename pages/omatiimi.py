@@ -95,7 +95,7 @@ else:
     for column, code in zip(st.columns(len(regions)), regions, strict=True):
         with column:
             label = config.areas[code].short(lang)
-            st.markdown(f"#### {label}" + (" ✓" if code == area else ""))
+            st.markdown(f"#### {label}")
             for card in (c for c in cards if c.area_code == code):
                 with st.container(border=True):
                     show_card(card)
@@ -149,7 +149,8 @@ for indicator_key, title_key, help_key, share in (
     st.plotly_chart(
         stacked_bars_figure(cells, grouped, area_name,
                             groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
-                            share=share, events=events, lang=lang),
+                            share=share, events=events if level == "month" else [],
+                            lang=lang),
         width="stretch", config={"displaylogo": False},
         key=f"omatiimi_bars_{indicator_key}_{area}_{level}")
     if indicator_key == omatiimi.LEAD_TIME:
@@ -162,7 +163,7 @@ for indicator_key, title_key, help_key, share in (
 # ---------------------------------------------------------------- regions side by side
 st.subheader(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
 st.caption(t("omatiimi.compare.help", lang))
-compare_level = st.radio(t("omatiimi.compare.level", lang), ["month", "quarter"], horizontal=True,
+compare_level = st.radio(t("omatiimi.compare.level", lang), ["quarter", "month"], horizontal=True,
                          format_func=lambda lvl: t(f"period_level.{lvl}", lang),
                          key="omatiimi_compare_level")
 compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
@@ -170,6 +171,10 @@ st.plotly_chart(series_figure(compared, indicator,
                               {c: config.areas[c].short(lang) for c in regions}, lang),
                 width="stretch", config={"displaylogo": False},
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
+all_hidden = [config.areas[c].short(lang) for c in regions
+              if not compared[(compared["area_code"] == c) & ~compared["suppressed"]].shape[0]]
+if all_hidden:
+    st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(all_hidden)))
 
 # ---------------------------------------------------------------- rollout
 st.subheader(t("omatiimi.rollout.title", lang))

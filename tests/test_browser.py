@@ -116,6 +116,33 @@ def test_shared_indicator_link_opens_through_the_entrypoint(server, browser, tmp
     page.close()
 
 
+def test_omatiimi_page_in_a_real_browser(server, browser, tmp_path):
+    """The Omatiimi page from a shared link: cards, the control chart with its limits and the
+    rollout lines, the stacked bars with patterns, and the signals in words."""
+    url, _ = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url + "/omatiimi?area=SK052&indicator=omatiimi_feedback_response_rate",
+              wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Viimeisin neljännes: 7–9/2026").first.wait_for(
+        timeout=30000)
+    page.get_by_text("Mitä kaavio kertoo").first.wait_for(timeout=30000)
+    charts = page.locator(".js-plotly-plot")
+    charts.nth(3).wait_for(timeout=30000)
+    assert charts.count() == 4
+    legend = " ".join(charts.first.locator(".legendtext").all_text_contents())
+    assert "alustavat ohjausrajat" in legend  # nine months: trial limits, said in the legend
+    notes = " ".join(charts.first.locator(".annotation-text").all_text_contents())
+    assert "Omatiimi alkoi: Riihimäen seutu" in notes and "Hausjärvi mukaan" in notes
+    assert "alustavia" in page.locator("body").inner_text()
+    # the bars carry a pattern per class, not colour alone
+    assert charts.nth(1).locator("pattern").count() >= 5
+    assert "area=SK052" in page.url and "indicator=omatiimi_feedback_response_rate" in page.url
+    _assert_no_error(page)
+    page.screenshot(path=str(tmp_path / "omatiimi.png"), full_page=True)
+    page.close()
+
+
 def test_cli_import_while_serving_shows_on_the_next_load(server, browser, tmp_path):
     """A maintainer imports from the CLI while the dashboard serves; no restart is needed."""
     url, db = server

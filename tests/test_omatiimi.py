@@ -1,0 +1,347 @@
+"""Omatiimi: lead-time percentiles from public class counts, control charts and their signals,
+the quarter cards, the rollout, and small feedback counts hidden everywhere they could show."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from indicators import omatiimi, queries
+from indicators.build import build_demo_store
+from indicators.omatiimi import LEAD_TIME_BINS, percentile_from_bins
+from indicators.periods import months_of_quarter
+from indicators.settings import REPO_ROOT
+from indicators.store import StoreReader
+
+APP = str(REPO_ROOT / "dashboard.py")
+REGIONS = ["SK051", "SK052", "SK053"]
+
+
+# ------------------------------------------------------------------ percentiles from classes
+
+
+def test_percentiles_interpolate_inside_the_class():
+    counts = [10, 20, 10, 5, 3, 2]  # 50 networks
+    median = percentile_from_bins(counts, 50, 0.5)
+    # 25th network: 10 before class 8–14 (20 in it, width 7 days) -> 8 + 15/20 * 7
+    assert median.status == "ok" and median.bin_code == "d8_14"
+    assert median.days == pytest.approx(8 + 15 / 20 * 7)
+    p75 = percentile_from_bins(counts, 50, 0.75)  # 37.5th: 30 before 15–21 (10 in it)
+    assert p75.bin_code == "d15_21" and p75.days == pytest.approx(15 + 7.5 / 10 * 7)
+
+
+def test_a_percentile_hidden_classes_would_decide_is_not_given():
+    # 30 networks hidden in 8–14 and 15–21 together: the median lies somewhere inside them
+    assert percentile_from_bins([10, None, None, 5, 3, 2], 50, 0.5).status == "hidden"
+    # hidden classes after the quantile do not matter: they only move the upper tail
+    median = percentile_from_bins([30, 10, None, None, 3, 2], 50, 0.5)
+    assert median.status == "ok" and median.days == pytest.approx(25 / 30 * 8)
+    p75 = percentile_from_bins([30, 10, None, None, 3, 2], 50, 0.75)
+    assert p75.status == "ok" and p75.days == pytest.approx(8 + 7.5 / 10 * 7)
+    # all hidden classes before the quantile: the edge after them is known (total - visible)
+    p90 = percentile_from_bins([None, None, 10, 15, 5, 0], 50, 0.9)  # 20 hidden before
+    assert p90.status == "ok" and p90.bin_code == "d22_28"
+    assert p90.days == pytest.approx(22 + (45 - 30) / 15 * 7)
+
+
+def test_open_class_too_few_and_none():
+    assert percentile_from_bins([1, 1, 1, 1, 1, 45], 50, 0.5).status == "open"
+    assert percentile_from_bins([1, 1, 1, 0, 0, 0], 3, 0.5, min_n=5).status == "too_few"
+    assert percentile_from_bins([None] * 6, None, 0.5).status == "too_few"
+    assert percentile_from_bins([0] * 6, 0, 0.5).status == "no_data"
+
+
+@settings(max_examples=300, deadline=None)
+@given(counts=st.lists(st.integers(0, 40), min_size=6, max_size=6),
+       hidden=st.lists(st.booleans(), min_size=6, max_size=6),
+       q=st.sampled_from([0.25, 0.5, 0.75, 0.9]))
+def test_public_percentile_is_the_true_one_or_none(counts, hidden, q):
+    """Whatever is hidden, a percentile given from the public figures equals the one computed
+    from all the counts: it is derived, never estimated, so it cannot mislead or leak."""
+    total = sum(counts)
+    public = [None if h else c for c, h in zip(counts, hidden, strict=True)]
+    truth = percentile_from_bins(counts, total, q)
+    shown = percentile_from_bins(public, total, q)
+    if shown.status in ("ok", "open"):
+        assert shown.status == truth.status and shown.bin_code == truth.bin_code
+        if shown.status == "ok":
+            assert shown.days == pytest.approx(truth.days)
+    else:
+        assert shown.status in ("hidden", "too_few", "no_data")
+
+
+def test_lead_time_summary_on_the_store_matches_the_unsuppressed_counts(config, reader):
+    indicator = config.indicators[omatiimi.LEAD_TIME]
+    cells = queries.group_cells(reader, indicator, [*REGIONS, config.county_code], "quarter")
+    summary = omatiimi.lead_time_summary(cells, indicator.min_n)
+    raw = reader.query_df(
+        "SELECT area_code, period, grp, numerator FROM observation WHERE indicator_id = ? "
+        "AND sex = 'total'", [indicator.id])
+    checked = 0
+    for row in summary.itertuples():
+        part = raw[(raw["area_code"] == row.area_code) & (raw["period"] == row.period)]
+        counts = [float(part.loc[part["grp"] == code, "numerator"].sum())
+                  for code, _, _ in LEAD_TIME_BINS]
+        truth = percentile_from_bins(counts, sum(counts), 0.5)
+        if row.median_status == "ok":
+            assert row.median_days == pytest.approx(truth.days)
+            checked += 1
+    assert checked >= 4  # the quarters have medians to show
+
+
+# ------------------------------------------------------------------ control charts
+
+
+def _frame(num, den, hidden=()):
+    periods = [f"2026-{m:02d}" if m <= 12 else f"2027-{m - 12:02d}" for m in
+               range(1, len(num) + 1)]
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    frame = pd.DataFrame({
+        "period": periods, "period_start": pd.to_datetime([p + "-01" for p in periods]),
+        "numerator": num, "denominator": den, "value": num / den * 100,
+        "suppressed": [i in hidden for i in range(len(num))]})
+    frame.loc[frame["suppressed"], ["numerator", "denominator", "value"]] = np.nan
+    return frame
+
+
+def test_p_chart_limits_and_an_outlying_month(config):
+    indicator = config.indicators["omatiimi_felt_helped"]
+    num = [40] * 13 + [10]
+    den = [50] * 14
+    frame = _frame(num, den)
+    chart = omatiimi.control_chart(frame, indicator)
+    p = sum(num) / sum(den)
+    sigma = math.sqrt(p * (1 - p) / 50)
+    assert chart.chart == "p" and chart.centre == pytest.approx(100 * p)
+    assert chart.upper[0] == pytest.approx(100 * min(1, p + 3 * sigma))
+    assert chart.lower[0] == pytest.approx(100 * max(0, p - 3 * sigma))
+    assert chart.outside == [13] and not chart.trial  # 14 months: limits no longer trial
+    texts = omatiimi.signal_texts(chart, frame, indicator)
+    assert texts[0].startswith("2/2027: 20 %")  # Finnish month and number, plain words
+    assert "alemman ohjausrajan" in texts[0] and "huonompaan" in texts[0]
+
+
+def test_trial_limits_hidden_months_and_too_few_points(config):
+    indicator = config.indicators["omatiimi_feedback_response_rate"]
+    frame = _frame([30, 31, 29, 30, 32, 28, 30, 31, 30], [50] * 9, hidden={2})
+    chart = omatiimi.control_chart(frame, indicator)
+    assert chart.trial and chart.n_points == 8 and chart.n_hidden == 1
+    assert math.isnan(chart.lower[2]) and math.isnan(chart.upper[2])  # no limit on a hidden month
+    texts = " ".join(omatiimi.signal_texts(chart, frame, indicator))
+    assert "alustavia" in texts and "8 kuukautta" in texts
+    assert "näkyviä kuukausia on 8" in texts and "vähintään 10" in texts
+    assert "1 kuukautta on salattu" in texts
+
+
+def test_run_chart_for_counts_names_a_long_run(config):
+    indicator = config.indicators["omatiimi_convened"]
+    values = [10, 11, 9, 10, 12, 9, 11, 20, 21, 22, 23, 24, 25, 26, 27, 28]
+    frame = _frame(values, [1] * len(values)).assign(value=np.asarray(values, dtype=float),
+                                                      denominator=np.nan)
+    chart = omatiimi.control_chart(frame, indicator)
+    assert chart.chart == "run" and chart.lower is None
+    assert chart.run.signal_long_run
+    texts = omatiimi.signal_texts(chart, frame, indicator)
+    assert any("mediaanin yläpuolella" in line for line in texts)
+
+
+def test_trend_table_keeps_hidden_months_without_numbers(config):
+    indicator = config.indicators["omatiimi_srs_mean"]
+    frame = _frame([70.0, 75.0, 370.0], [2, 2, 10], hidden={0, 1}).assign(
+        value=lambda f: f["numerator"] / f["denominator"])
+    chart = omatiimi.control_chart(frame, indicator)
+    table = omatiimi.trend_table(omatiimi.with_volume(frame, indicator), chart, indicator,
+                                 formatted=False)
+    assert list(table.iloc[0, 1:3]) == ["..", ".."]
+    assert table.iloc[2, 1] == pytest.approx(37.0) and table.iloc[2, 2] == 10
+    assert "35" not in table.to_csv() and "37.5" not in table.to_csv()
+
+
+# ------------------------------------------------------------------ cards, areas, rollout
+
+
+def test_cards_for_the_latest_quarter(config, reader):
+    cards = omatiimi.quarter_cards(reader, config, [*REGIONS, config.county_code])
+    assert {c.period for c in cards} == {"2026Q3"}
+    assert len(cards) == 4 * len(omatiimi.CARD_INDICATORS)
+    by = {(c.area_code, c.indicator_id): c for c in cards}
+    srs = by[("SK051", "omatiimi_srs_mean")]
+    responses = reader.query_df(
+        "SELECT value FROM observation_public WHERE indicator_id = "
+        "'omatiimi_feedback_responses' AND area_code = 'SK051' AND period = '2026Q3'")
+    assert srs.volume == responses["value"].iloc[0] and srs.volume_noun == "responses"
+    assert srs.compare_period == "2026Q2" and srs.status == "not_assessable"  # no spread, no CI
+    convened = by[("HV07", "omatiimi_convened")]
+    regions_sum = sum(by[(r, "omatiimi_convened")].value for r in REGIONS)
+    assert convened.value == regions_sum
+    lead = by[("SK051", omatiimi.LEAD_TIME_MEDIAN)]
+    assert lead.volume == by[("SK051", "omatiimi_convened")].value
+    assert lead.note is None and 0 < lead.value < 43
+
+
+def test_shown_area_maps_to_the_level_omatiimi_reports(config):
+    assert omatiimi.shown_area(config, "KU061") == "SK053"
+    assert omatiimi.shown_area(config, "SK052") == "SK052"
+    assert omatiimi.shown_area(config, "SSS") == config.county_code
+    assert omatiimi.shown_area(config, None) == config.county_code
+    assert omatiimi.shown_area(config, "nonsense") == config.county_code
+
+
+def test_rollout_lines_per_area(config):
+    region = omatiimi.rollout_events(config, "SK052")
+    text = " ".join(label for _, label in region)
+    assert "Riihimäen seutu" in text and "Hausjärvi mukaan" in text
+    assert "Hämeenlinna" not in text and "Forssa" not in text
+    months = [d.strftime("%Y-%m") for d, _ in region]
+    assert len(months) == len(set(months))  # one line per month
+    county = omatiimi.rollout_events(config, config.county_code)
+    assert "koulutettu" not in " ".join(label for _, label in county)
+    assert any("muuta" in label for _, label in county)  # a crowded month is counted, not listed
+    table = omatiimi.rollout_table(config)
+    assert len(table) == len(config.rollout)
+    assert table.iloc[0]["Päivä"] == "2.2.2026"
+
+
+# ------------------------------------------------------------------ disclosure across time
+
+
+def test_no_hidden_month_can_be_recovered_from_a_visible_quarter(config, reader):
+    """Quarters built from months (2026Q1 from February and March alone) obey the same control:
+    a visible quarter never has exactly one hidden month, for numerators and denominators."""
+    ids = [i.id for i in config.indicators.values() if omatiimi.THEME in i.themes]
+    cells = reader.query_df(
+        "SELECT indicator_id, area_code, period, sex, grp, suppressed FROM observation_public "
+        f"WHERE indicator_id IN ({', '.join('?' for _ in ids)})", ids)
+    hidden = {tuple(r[:5]): r[5] for r in cells.itertuples(index=False)}
+    quarters = 0
+    for (ind, area, period, sex, grp), is_hidden in hidden.items():
+        if len(period) != 6 or is_hidden:
+            continue
+        months = [m for m in months_of_quarter(period) if (ind, area, m, sex, grp) in hidden]
+        assert months, (ind, area, period)
+        quarters += 1
+        assert sum(hidden[(ind, area, m, sex, grp)] for m in months) != 1, (ind, area, period)
+    assert quarters > 100
+    assert ("omatiimi_requests", "SK051", "2026Q1", "total", "total") in hidden
+
+
+# ------------------------------------------------------------------ small feedback counts
+
+
+FEEDBACK = ("omatiimi_feedback_responses", "omatiimi_feedback_response_rate",
+            "omatiimi_srs_mean", "omatiimi_srs_under_36", "omatiimi_felt_helped")
+SMALL_MONTHS = ("2026-07", "2026-08", "2026-09")
+
+
+@pytest.fixture(scope="module")
+def small_feedback_store(tmp_path_factory, config, demo_tables_dir) -> Path:
+    """The demo with Forssa's summer feedback cut to one response a month (3 in 2026Q3)."""
+    tables = tmp_path_factory.mktemp("small_feedback")
+    for path in Path(demo_tables_dir).glob("*.csv"):
+        shutil.copy(path, tables / path.name)
+    for ind in FEEDBACK:
+        path = tables / f"{ind}.csv"
+        frame = pd.read_csv(path, keep_default_na=False, na_values=[""])
+        rows = (frame["area_code"] == "SK053") & frame["period"].isin(SMALL_MONTHS)
+        numerator = {"omatiimi_srs_mean": 36.0, "omatiimi_srs_under_36": 0.0}.get(ind, 1.0)
+        frame.loc[rows, "numerator"] = numerator
+        if ind != "omatiimi_feedback_response_rate" and ind != "omatiimi_feedback_responses":
+            frame.loc[rows, "denominator"] = 1.0
+        indicator = config.indicators[ind]
+        frame.loc[rows, "value"] = (frame.loc[rows, "numerator"] if indicator.kind == "count"
+                                    else frame.loc[rows, "numerator"]
+                                    / frame.loc[rows, "denominator"] * indicator.scale)
+        frame.to_csv(path, index=False)
+    store = tmp_path_factory.mktemp("small_store") / "dashboard.duckdb"
+    build_demo_store(store, config, actor="test:small", tables_dir=tables)
+    return store
+
+
+def test_small_feedback_is_hidden_on_cards_and_charts(config, small_feedback_store):
+    small = StoreReader(small_feedback_store)
+    try:
+        cards = omatiimi.quarter_cards(small, config, [*REGIONS, config.county_code])
+        by = {(c.area_code, c.indicator_id): c for c in cards}
+        for ind in ("omatiimi_feedback_response_rate", "omatiimi_srs_mean",
+                    "omatiimi_felt_helped"):
+            card = by[("SK053", ind)]
+            assert card.suppressed and math.isnan(card.value) and math.isnan(card.volume)
+        # a hidden quarter cannot come back as county minus the other regions
+        srs_q3 = [c for c in cards if c.indicator_id == "omatiimi_srs_mean"]
+        assert sum(c.suppressed for c in srs_q3) >= 2
+        indicator = config.indicators["omatiimi_srs_mean"]
+        monthly = queries.series(small, indicator, ["SK053"], level="month")
+        summer = monthly[monthly["period"].isin(SMALL_MONTHS)]
+        assert summer["suppressed"].all() and summer["value"].isna().all()
+        assert summer["denominator"].isna().all()
+    finally:
+        small.close()
+
+
+@pytest.mark.usefixtures("navigation_mode")
+def test_page_hides_small_feedback_in_cards_hovers_and_tables(small_feedback_store,
+                                                              monkeypatch):
+    monkeypatch.setenv("DASHBOARD_DB", str(small_feedback_store))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["area"] = "SK053"
+    at.query_params["indicator"] = "omatiimi_srs_mean"
+    at.run()
+    at.switch_page("pages/omatiimi.py").run()
+    assert not at.exception
+    forssa = next(c for c in at.columns
+                  if c.markdown and c.markdown[0].value.startswith("#### Forssan seutu"))
+    shown = [m.value for m in forssa.markdown]
+    srs_at = shown.index("**Omatiimin tapaamisten SRS-keskiarvo**")
+    assert shown[srs_at + 1].startswith("### ..")
+    assert "Määrä salattu (alle 5)" in [c.value for c in forssa.caption]
+    chart = json.loads(at.get("plotly_chart")[0].proto.spec)
+    line = next(tr for tr in chart["data"] if tr.get("mode") == "lines+markers")
+    for x, y, custom in zip(line["x"], line["y"], line["customdata"], strict=True):
+        if str(x)[:7] in SMALL_MONTHS:
+            assert y is None
+            assert custom[0].endswith("/2026")  # the period label, then no number at all
+            assert not any(ch.isdigit() for ch in json.dumps(custom[1:])), custom
+    tables = [df.value for df in at.dataframe]
+    trend = tables[0]
+    summer = trend[trend.iloc[:, 0].isin(["7/2026", "8/2026", "9/2026"])]
+    assert (summer.iloc[:, 1] == "..").all() and (summer.iloc[:, 2] == "..").all()
+
+
+# ------------------------------------------------------------------ the page for each area
+
+
+@pytest.mark.usefixtures("navigation_mode")
+@pytest.mark.parametrize("area", [*REGIONS, "HV07", "KU694"])
+def test_page_for_each_region(store_path, monkeypatch, config, area):
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["area"] = area
+    at.run()
+    at.switch_page("pages/omatiimi.py").run()
+    assert not at.exception
+    shown = omatiimi.shown_area(config, area)
+    name = config.areas[shown].name_fi
+    headings = [s.value for s in at.subheader]
+    assert headings[0] == "Viimeisin neljännes: 7–9/2026"
+    assert f"Kuukausittainen kehitys: {name}" in headings
+    assert f"Viive lomakkeesta ensimmäiseen tapaamiseen: {name}" in headings
+    assert f"Ketkä osallistuvat: {name}" in headings
+    assert "Käyttöönotto" in headings
+    if area != shown:
+        assert any(name in i.value for i in at.info)
+    text = "\n".join(m.value for m in at.markdown)
+    assert ":material/" in text and "### " in text  # status icon and values on the cards
+    # the control chart, both bar charts and the comparison
+    assert len(at.get("plotly_chart")) == 4
+    assert at.selectbox(key="url_indicator").value == "omatiimi_felt_helped"
+    assert "vastausta" in "\n".join(c.value for c in at.caption)
