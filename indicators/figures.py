@@ -92,8 +92,11 @@ def footer_text(indicator: Indicator, lang: str = "fi") -> str:
 
 
 def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
-                  lang: str = "fi") -> go.Figure:
-    """Time series per area with 95 % interval bands; hidden cells leave gaps, not numbers."""
+                  lang: str = "fi", volume_label: str | None = None) -> go.Figure:
+    """Time series per area with 95 % interval bands; hidden cells leave gaps, not numbers.
+
+    With a `volume` column (e.g. the feedback responses behind each figure) and `volume_label`,
+    the hover also says how many there were ("n = 54 vastausta")."""
     fig = go.Figure()
     unit = unit_label(indicator.unit, lang)
     end_labels: list[tuple[object, float, str, str]] = []
@@ -114,6 +117,14 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
                                      high=format_number(hi, indicator.decimals, lang))
             for lo, hi in zip(rows["low"], rows["high"], strict=True)
         ]
+        if volume_label and "volume" in rows.columns:
+            intervals = [
+                text if hidden or pd.isna(n) else f"{text}<br>" + t(
+                    "chart.control.volume_hover_label", lang, n=format_number(n, 0, lang),
+                    label=volume_label)
+                for text, n, hidden in zip(intervals, rows["volume"], rows["suppressed"],
+                                           strict=True)
+            ]
         for segment in _contiguous(rows):  # bands never bridge a hidden or missing cell
             fig.add_trace(go.Scatter(
                 x=list(segment["period_start"]) + list(segment["period_start"])[::-1],

@@ -265,6 +265,10 @@ def import_observations(
     for indicator_id, part in rows.groupby("indicator_id", sort=True):
         indicator = config.indicators[str(indicator_id)]
         part = part.drop(columns=["indicator_id"])
+        if indicator.kind == "count":  # a count's value is its numerator: suppression and
+            # the sums need it even when a file gives only the value
+            missing_count = part["numerator"].isna() & part["value"].notna()
+            part.loc[missing_count, "numerator"] = part.loc[missing_count, "value"]
         missing_value = part["value"].isna()
         if missing_value.any():
             part.loc[missing_value, "value"] = compute_value(

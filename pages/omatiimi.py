@@ -167,8 +167,10 @@ compare_level = st.radio(t("omatiimi.compare.level", lang), ["quarter", "month"]
                          format_func=lambda lvl: t(f"period_level.{lvl}", lang),
                          key="omatiimi_compare_level")
 compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
-st.plotly_chart(series_figure(compared, indicator,
-                              {c: config.areas[c].short(lang) for c in regions}, lang),
+st.plotly_chart(series_figure(omatiimi.with_volume(compared, indicator), indicator,
+                              {c: config.areas[c].short(lang) for c in regions}, lang,
+                              volume_label=t(f"omatiimi.volume_label.{noun}", lang)
+                              if noun else None),
                 width="stretch", config={"displaylogo": False},
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
 all_hidden = [config.areas[c].short(lang) for c in regions

@@ -218,3 +218,23 @@ def test_indicators_sharing_counts_are_suppressed_together(config, reader):
             assert not (hidden_a & ~hidden_b).any(), (a, b)
         elif not borrows_b:
             assert not (hidden_b & ~hidden_a).any(), (a, b)
+
+
+def test_disclosure_order_adds_borrowers_after_their_source(config):
+    from indicators.ingest import disclosure_order
+
+    order = disclosure_order(["omatiimi_feedback_responses"], config)
+    groups = [config.indicators[i].disclosure_group or i for i in order]
+    # the feedback group once, first; then every indicator whose denominator is its count
+    assert groups[0] == "omatiimi_feedback" and groups.count("omatiimi_feedback") == 1
+    assert {"omatiimi_srs_mean", "omatiimi_srs_under_36", "omatiimi_felt_helped"} <= set(order)
+    assert "omatiimi_convened" not in order and "omatiimi_ors_change" not in order
+    chain = disclosure_order(["omatiimi_ors_change"], config)
+    assert chain == ["omatiimi_ors_change", "omatiimi_ors_reliable_improvement"]
+    everything = disclosure_order(config.indicators, config)
+    position = {config.indicators[i].disclosure_group or i: n for n, i in enumerate(everything)}
+    for ind in config.indicators.values():
+        if ind.denominator_from:
+            source = config.indicators[ind.denominator_from]
+            assert position[source.disclosure_group or source.id] < \
+                position[ind.disclosure_group or ind.id]

@@ -345,3 +345,69 @@ def test_page_for_each_region(store_path, monkeypatch, config, area):
     assert len(at.get("plotly_chart")) == 4
     assert at.selectbox(key="url_indicator").value == "omatiimi_felt_helped"
     assert "vastausta" in "\n".join(c.value for c in at.caption)
+
+
+def test_region_comparison_hover_gives_the_volume_of_visible_figures_only(config, reader):
+    from indicators.figures import series_figure
+
+    indicator = config.indicators["omatiimi_felt_helped"]
+    frame = omatiimi.with_volume(queries.series(reader, indicator, REGIONS, level="month"),
+                                 indicator)
+    fig = series_figure(frame, indicator, {c: c for c in REGIONS}, volume_label="vastausta")
+    lines = [tr for tr in fig.data if tr.mode == "lines+markers"]
+    seen = 0
+    for trace, code in zip(lines, REGIONS, strict=True):
+        rows = frame[frame["area_code"] == code].sort_values("period_start")
+        for custom, (_, row) in zip(trace.customdata, rows.iterrows(), strict=True):
+            if row["suppressed"]:
+                assert "vastausta" not in custom[2] and not any(c.isdigit() for c in custom[1])
+            else:
+                assert f"n = {int(row['volume'])} vastausta" in custom[2].replace("\u00a0", " ")
+                seen += 1
+    assert seen >= 10
+
+
+def test_u_chart_for_a_rate_with_known_denominators(config):
+    indicator = config.indicators["cw_notifications_rate"]  # per 1 000
+    counts = np.array([30, 35, 28, 32, 31, 90], dtype=float)
+    exposure = np.full(6, 1000.0)
+    frame = _frame(counts, exposure).assign(value=counts / exposure * 1000)
+    chart = omatiimi.control_chart(frame, indicator)
+    u = counts.sum() / exposure.sum()
+    assert chart.chart == "u" and chart.centre == pytest.approx(1000 * u)
+    assert chart.upper[0] == pytest.approx(1000 * (u + 3 * math.sqrt(u / 1000)))
+    assert chart.outside == [5] and chart.trial
+
+
+def test_an_import_that_makes_responses_small_hides_the_borrowed_denominators(config, store_path,
+                                                                             tmp_path):
+    """Importing only the responses count (by its value, as a person would type it): the SRS
+    mean, under-36 and felt-helped figures of that month are hidden too, though their own files
+    were not touched (denominator_from)."""
+    from indicators.imports import import_file
+
+    store = tmp_path / "store.duckdb"
+    shutil.copy(store_path, store)
+    csv = tmp_path / "palautteet.csv"
+    csv.write_text("indicator;area;period;value\n"
+                   "omatiimi_feedback_responses;SK051;2026-09;3\n", encoding="utf-8")
+    report = import_file(csv, config, store, actor="test:omatiimi")
+    assert not report.problems
+    small = StoreReader(store)
+    try:
+        cells = small.query_df(
+            "SELECT indicator_id, suppressed FROM observation_public WHERE area_code = 'SK051' "
+            "AND period = '2026-09' AND sex = 'total' AND grp = 'total'")
+        hidden = dict(zip(cells["indicator_id"], cells["suppressed"], strict=True))
+        for ind in ("omatiimi_feedback_responses", "omatiimi_feedback_response_rate",
+                    "omatiimi_srs_mean", "omatiimi_srs_under_36", "omatiimi_felt_helped"):
+            assert hidden[ind], ind
+        assert not hidden["omatiimi_convened"]  # another count, untouched
+        # a count given by its value alone still counts: the quarter and county sums remain
+        sums = small.query_df(
+            "SELECT area_code, period FROM observation_public WHERE indicator_id = "
+            "'omatiimi_feedback_responses' AND period IN ('2026Q3', '2026-09') "
+            "AND area_code IN ('SK051', 'HV07')")
+        assert len(sums) == 4
+    finally:
+        small.close()
