@@ -433,13 +433,24 @@ def _location(loc: Iterable[Any], data: Any) -> str:
     return "".join(parts)
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """Safe YAML that leaves dates as text, so pydantic validates them and an impossible date
+    (2026-02-30) is reported with its file and key instead of crashing the YAML reader."""
+
+
+_ConfigLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _read_yaml(path: Path, config_root: Path) -> Any:
     rel = _relative(path, config_root)
     if not path.is_file():
         raise ConfigError([ConfigIssue(rel, "", "file_missing", "file is missing")])
     try:
         with path.open(encoding="utf-8") as handle:
-            return yaml.safe_load(handle)
+            return yaml.load(handle, Loader=_ConfigLoader)  # noqa: S506 (a SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -683,8 +694,18 @@ def _rollout_references(config: Config, rollout: list[RolloutEvent],
     """A launch names a region; joining and training name a municipality, on or after its region's
     launch; training comes on or after the municipality joined."""
     out: list[ConfigIssue] = []
-    launches = {e.area: e.date for e in rollout if e.event == "launch"}
-    joins = {e.area: e.date for e in rollout if e.event == "municipality_joined"}
+    launches: dict[str, date] = {}
+    joins: dict[str, date] = {}
+    for i, event in enumerate(rollout):
+        seen = launches if event.event == "launch" else joins \
+            if event.event == "municipality_joined" else None
+        if seen is None:
+            continue
+        if event.area in seen:
+            out.append(ConfigIssue(rel, f"rollout[{i}]", "rollout_twice",
+                                   f"{event.area} has more than one {event.event}",
+                                   {"code": event.area, "event": event.event}))
+        seen[event.area] = min(event.date, seen.get(event.area, event.date))
     for i, event in enumerate(rollout):
         where = f"rollout[{i}]"
         area = config.areas.get(event.area)

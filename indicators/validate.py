@@ -18,7 +18,7 @@ import pandas as pd
 
 from indicators.columns import COLUMN_ALIASES, normalise_header
 from indicators.config import Config, Indicator
-from indicators.periods import PeriodError, period_level, period_start
+from indicators.periods import PeriodError, period_end, period_level, period_start
 from indicators.personal_data import scan as personal_data_scan
 from indicators.problems import Problem, mask_identity_codes
 from indicators.readers import RawTable
@@ -254,8 +254,8 @@ def validate_table(raw: RawTable, config: Config) -> ValidationResult:
                 if level not in allowed:
                     bad("period_type_mismatch", "period", period_text,
                         expected=indicator.period_type)
-                elif (indicator.first_period and level == "month"
-                      and period < indicator.first_period):
+                elif (indicator.first_period
+                      and period_end(period) < period_start(indicator.first_period)):
                     bad("before_first_period", "period", period_text,
                         first=indicator.first_period)
             _check_numbers(indicator, numbers, cells, raw.decimal, bad)

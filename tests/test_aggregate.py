@@ -89,3 +89,56 @@ def test_rolling_pools_sum_whole_years(config):
     assert np.isclose(pool["value"], 85 / 1020 * 1000)
     assert not out[(out.area_code == "KU103") & (out.period == "2021-2023")].shape[0]  # 2022
     assert _cell(out, "KU103", "2019-2021")["numerator"] == 89
+
+
+def test_first_period_quarter_sums_the_months_since_the_start(config):
+    indicator = config.indicators["omatiimi_requests"]  # count, first_period 2026-02
+    assert indicator.first_period == "2026-02"
+    records = [("SK051", "2026-02", "total", "total", 4, np.nan),
+               ("SK051", "2026-03", "total", "total", 9, np.nan)]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    q1 = _cell(out, "SK051", "2026Q1")  # January did not exist: structurally zero
+    assert q1["numerator"] == 4 + 9 and q1["value"] == 13 and bool(q1["derived"])
+    # the same months without a first_period: January is missing, so no quarter
+    open_ended = indicator.model_copy(update={"first_period": None})
+    out = materialise(_rows(records), open_ended, config, import_id=1)
+    assert out[out.period == "2026Q1"].empty
+    # from the first month on every month is still awaited
+    out = materialise(_rows(records[:1]), indicator, config, import_id=1)
+    assert out[out.period == "2026Q1"].empty
+
+
+def test_first_period_quarter_of_a_proportion_sums_both_counts(config):
+    indicator = config.indicators["omatiimi_wednesday_slot"]  # percent of networks convened
+    records = [("SK052", "2026-02", "total", "total", 3, 4),
+               ("SK052", "2026-03", "total", "total", 6, 9)]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    q1 = _cell(out, "SK052", "2026Q1")
+    assert q1["numerator"] == 9 and q1["denominator"] == 13
+    assert np.isclose(q1["value"], 100 * 9 / 13)
+
+
+def test_first_period_year_needs_every_quarter_from_the_first(config):
+    # began in May: the year is Q2 (May and June only) + Q3 + Q4
+    indicator = config.indicators["omatiimi_requests"].model_copy(
+        update={"first_period": "2026-05"})
+    records = [("SK053", f"2026-{m:02d}", "total", "total", m, np.nan) for m in range(5, 13)]
+    out = materialise(_rows(records), indicator, config, import_id=1)
+    assert _cell(out, "SK053", "2026Q2")["numerator"] == 5 + 6
+    assert _cell(out, "SK053", "2026Q3")["numerator"] == 7 + 8 + 9
+    assert _cell(out, "SK053", "2026Q4")["numerator"] == 10 + 11 + 12
+    assert _cell(out, "SK053", "2026")["numerator"] == sum(range(5, 13))
+    assert out[out.period == "2026Q1"].empty  # nothing before the start is made up
+    # without the start, Q2 lacks April and the year lacks Q1 and Q2
+    open_ended = indicator.model_copy(update={"first_period": None})
+    out = materialise(_rows(records), open_ended, config, import_id=1)
+    assert set(out.loc[out.derived, "period"]) == {"2026Q3", "2026Q4"}
+    # December missing: no Q4, so no year either
+    out = materialise(_rows(records[:-1]), indicator, config, import_id=1)
+    assert out[out.period.isin(["2026Q4", "2026"])].empty
+    # the following year is a whole year: it needs all four quarters
+    later = records + [("SK053", f"2027-{m:02d}", "total", "total", 1, np.nan)
+                       for m in range(1, 10)]
+    out = materialise(_rows(later), indicator, config, import_id=1)
+    assert _cell(out, "SK053", "2027Q3")["numerator"] == 3
+    assert out[out.period == "2027"].empty

@@ -131,3 +131,247 @@ def test_catalogue_covers_the_themes_and_sotkanet_indicators(config):
     for sotkanet_id in (1086, 3563, 4, 3219):
         assert f"sotkanet:{sotkanet_id}" in refs
     assert len(config.headline_indicators()) >= 3
+
+
+# ---- first_period, denominator_from and the Omatiimi rollout (config/omatiimi.yaml) ----------
+
+
+def _edit_yaml(root: Path, name: str, change) -> None:
+    """Like `_edit_regions`, for any file under the config directory."""
+    path = root / name
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _set_field(indicator_id: str, **fields):
+    """A change for `_edit_yaml` setting fields of one catalogue entry, found by its id."""
+    def change(data):
+        [entry] = [e for e in data["indicators"] if e["id"] == indicator_id]
+        entry.update(fields)
+    return change
+
+
+def _issues(root: Path) -> tuple[list, list[str]]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(root)
+    return caught.value.issues, config_error_lines(caught.value)
+
+
+def _assert_finnish_line(issue, line: str, fragment: str) -> None:
+    """The kind has its own Finnish message (not the generic fallback, which repeats the English
+    message) and the line names the file and the key path."""
+    assert issue.file in line and f"`{issue.location or '–'}`" in line
+    assert fragment in line
+    assert issue.message not in line
+
+
+def test_shipped_rollout_is_sorted_by_date_then_kind_then_area(config):
+    rollout = config.rollout
+    assert len(rollout) == 23
+    # 2026-02-02: the three regions launch before any municipality joins that day
+    assert [(e.event, e.area) for e in rollout[:6]] == [
+        ("launch", "SK051"), ("launch", "SK052"), ("launch", "SK053"),
+        ("municipality_joined", "KU061"), ("municipality_joined", "KU109"),
+        ("municipality_joined", "KU694")]
+    kinds = ("launch", "municipality_joined", "schools_trained", "early_education_trained")
+    keys = [(e.date, kinds.index(e.event), e.area) for e in rollout]
+    assert keys == sorted(keys)
+    assert {e.area for e in rollout if e.event == "launch"} == set(config.region_codes)
+    # every municipality of the county joins exactly once
+    joined = [e.area for e in rollout if e.event == "municipality_joined"]
+    assert sorted(joined) == sorted(c for c, a in config.areas.items()
+                                    if a.level == "municipality")
+    trained = [e for e in rollout if e.event in ("schools_trained", "early_education_trained")]
+    assert trained and all(e.units and e.units >= 1 for e in trained)
+
+
+def test_rollout_order_does_not_depend_on_file_order(config, config_copy):
+    def change(data):
+        data["rollout"].reverse()
+        # same day and place: joining comes before the training, and schools before early education
+        data["rollout"][:0] = [
+            {"date": "2026-08-17", "area": "KU082", "event": "early_education_trained",
+             "units": 2},
+            {"date": "2026-08-17", "area": "KU082", "event": "schools_trained", "units": 3}]
+    _edit_yaml(config_copy, "omatiimi.yaml", change)
+    loaded = load_config(config_copy)
+    on_day = [(e.event, e.area) for e in loaded.rollout if str(e.date) == "2026-08-17"]
+    assert on_day == [("municipality_joined", "KU082"), ("municipality_joined", "KU834"),
+                      ("schools_trained", "KU082"), ("early_education_trained", "KU082")]
+    shipped = [e for e in loaded.rollout
+               if not (e.area == "KU082" and e.event != "municipality_joined")]
+    assert shipped == list(config.rollout)
+
+
+def test_config_without_omatiimi_file_has_no_rollout(config, config_copy):
+    (config_copy / "omatiimi.yaml").unlink()
+    loaded = load_config(config_copy)
+    assert loaded.rollout == ()
+    assert set(loaded.indicators) == set(config.indicators)
+
+
+@pytest.mark.parametrize(("change", "location", "kind", "fragment"), [
+    # a year indicator cannot begin in a month
+    (_set_field("cw_notifications_rate", first_period="2026-02"),
+     "indicators[0](cw_notifications_rate)", "first_period_needs_months",
+     "aloituskuukausi (first_period) sopii vain kuukausitiedoille"),
+    # a count takes nothing from another indicator
+    (_set_field("exercise_counselling_referrals", denominator_from="cw_notifications_rate"),
+     "indicators[10](exercise_counselling_referrals)", "denominator_from_count",
+     "lukumäärällä ei ole nimittäjää, jota ottaa indikaattorista cw_notifications_rate"),
+])
+def test_indicator_field_rules_name_the_indicator(config_copy, change, location, kind, fragment):
+    _edit_yaml(config_copy, "indicators/wellbeing.yaml", change)
+    issues, lines = _issues(config_copy)
+    assert [(i.file, i.location, i.kind) for i in issues] == [
+        ("config/indicators/wellbeing.yaml", location, kind)]
+    _assert_finnish_line(issues[0], lines[0], fragment)
+
+
+def test_first_period_must_be_a_real_month(config_copy):
+    _edit_yaml(config_copy, "indicators/omatiimi.yaml",
+               _set_field("omatiimi_requests", first_period="2026-13"))
+    issues, _ = _issues(config_copy)
+    assert [(i.location, i.kind) for i in issues] == [
+        ("indicators[0](omatiimi_requests).first_period", "string_pattern_mismatch")]
+
+
+@pytest.mark.parametrize(("source", "kind", "fragment"), [
+    ("omatiimi_no_such", "unknown_indicator",
+     "indikaattoria omatiimi_no_such ei ole indikaattoriluettelossa"),
+    # a percent is neither a count nor a mean
+    ("omatiimi_wednesday_slot", "bad_denominator_source",
+     "nimittäjän lähteen omatiimi_wednesday_slot pitää olla lukumäärä tai keskiarvo"),
+    # a count, but yearly: the months would take their denominator from years
+    ("exercise_counselling_referrals", "bad_denominator_source",
+     "jonka jaksotus on month"),
+    # pointing at itself is the shortest circle
+    ("omatiimi_srs_mean", "denominator_cycle",
+     "kiertävät kehää indikaattorin omatiimi_srs_mean kautta"),
+])
+def test_denominator_source_must_be_a_known_count_or_mean(config_copy, source, kind, fragment):
+    _edit_yaml(config_copy, "indicators/omatiimi.yaml",
+               _set_field("omatiimi_srs_mean", denominator_from=source))
+    issues, lines = _issues(config_copy)
+    assert [(i.file, i.location, i.kind) for i in issues] == [
+        ("config/indicators/omatiimi.yaml", "indicators(omatiimi_srs_mean).denominator_from",
+         kind)]
+    _assert_finnish_line(issues[0], lines[0], fragment)
+
+
+def test_denominator_cycle_between_two_means_is_found_from_both(config_copy):
+    _edit_yaml(config_copy, "indicators/omatiimi.yaml",
+               _set_field("omatiimi_ors_change", denominator_from="omatiimi_srs_mean"))
+    _edit_yaml(config_copy, "indicators/omatiimi.yaml",
+               _set_field("omatiimi_srs_mean", denominator_from="omatiimi_ors_change"))
+    issues, lines = _issues(config_copy)
+    assert {i.kind for i in issues} == {"denominator_cycle"}
+    where = {i.location for i in issues}
+    assert {"indicators(omatiimi_srs_mean).denominator_from",
+            "indicators(omatiimi_ors_change).denominator_from"} <= where
+    for issue, line in zip(issues, lines, strict=True):
+        _assert_finnish_line(issue, line, "kiertävät kehää")
+
+
+def test_denominator_source_may_be_in_another_file(config_copy):
+    _edit_yaml(config_copy, "indicators/wellbeing.yaml",
+               _set_field("therapy_guarantee_met", denominator_from="omatiimi_convened"))
+    loaded = load_config(config_copy)
+    assert loaded.indicators["therapy_guarantee_met"].denominator_from == "omatiimi_convened"
+
+
+def _rollout_change(index: int, **fields):
+    def change(data):
+        data["rollout"][index].update(fields)
+    return change
+
+
+def _append_event(**event):
+    def change(data):
+        data["rollout"].append(event)
+    return change
+
+
+def _drop_event(area: str, event: str):
+    def change(data):
+        data["rollout"] = [e for e in data["rollout"]
+                           if not (e["area"] == area and e["event"] == event)]
+    return change
+
+
+# Positions in the shipped file: 0-2 the launches, 7 KU109 schools trained, 8 KU165 joins,
+# 17 KU165 schools trained, 21 KU086 schools trained; 23 is one appended at the end.
+@pytest.mark.parametrize(("change", "expected", "fragment"), [
+    (_append_event(date="2026-05-01", area="KU999", event="municipality_joined"),
+     [("rollout[23].area", "unknown_area")], "aluetta KU999 ei ole tiedostossa regions.yaml"),
+    (_append_event(date="2026-02-02", area="KU109", event="launch"),
+     [("rollout[23].area", "rollout_wrong_level")],
+     "tapahtuma launch vaatii region-tason koodin; KU109 on tasoa municipality"),
+    (_append_event(date="2026-03-02", area="SK053", event="municipality_joined"),
+     [("rollout[23].area", "rollout_wrong_level")],
+     "tapahtuma municipality_joined vaatii municipality-tason koodin; SK053 on tasoa region"),
+    (_append_event(date="2026-03-02", area="HV07", event="launch"),
+     [("rollout[23].area", "rollout_wrong_level")], "HV07 on tasoa county"),
+    # Forssa (KU061) joined on 2026-02-02, before its region now launches
+    (_rollout_change(2, date="2026-03-01"), [("rollout[5].date", "rollout_before_launch")],
+     "kunnan KU061 tapahtuma 2026-02-02 on ennen kuin sen seutu SK053 otti"),
+    # Janakkala (KU165) now joins after its schools were trained (2026-09-16)
+    (_rollout_change(8, date="2026-10-01"), [("rollout[17].date", "rollout_before_joining")],
+     "kunnan KU165 koulutus 2026-09-16 on ennen kuin kunta liittyi"),
+    # Hausjärvi (KU086) never joins, but its schools are trained (21, now 20)
+    (_drop_event("KU086", "municipality_joined"), [("rollout[20].date",
+                                                    "rollout_before_joining")],
+     "kunnan KU086 koulutus 2026-10-14"),
+    (_rollout_change(7, units=None), [("rollout[7]", "units_missing")],
+     "koulutusta koskevalle tapahtumalle (schools_trained) pitää antaa"),
+    (_append_event(date="2026-03-02", area="KU169", event="municipality_joined"),
+     [("", "listed_twice")],
+     "sama arvo on listattu kahdesti (rollout events: 2026-03-02 KU169 municipality_joined)"),
+], ids=["unknown_area", "launch_in_municipality", "municipality_event_in_region",
+        "launch_in_county", "before_launch", "trained_before_joining", "trained_never_joined",
+        "units_missing", "listed_twice"])
+def test_rollout_problems_name_the_event(config_copy, change, expected, fragment):
+    def edit(data):
+        change(data)
+        for event in data["rollout"]:  # a None from the change means the key is left out
+            for key in [k for k, v in event.items() if v is None]:
+                del event[key]
+    _edit_yaml(config_copy, "omatiimi.yaml", edit)
+    issues, lines = _issues(config_copy)
+    assert [(i.location, i.kind) for i in issues] == expected
+    assert all(i.file == "config/omatiimi.yaml" for i in issues)
+    _assert_finnish_line(issues[0], lines[0], fragment)
+
+
+@pytest.mark.parametrize(("day", "accepted"), [("2026-03-01", False), ("2026-03-02", True)])
+def test_training_from_the_joining_day_on_is_accepted(config_copy, day, accepted):
+    # Jokioinen (KU169) joined on 2026-03-02: training that day is fine, the day before is not
+    _edit_yaml(config_copy, "omatiimi.yaml", _append_event(
+        date=day, area="KU169", event="schools_trained", units=2))
+    if accepted:
+        loaded = load_config(config_copy)
+        assert [(e.event, e.area) for e in loaded.rollout if str(e.date) == day] == [
+            ("municipality_joined", "KU169"), ("schools_trained", "KU169")]
+    else:
+        issues, _ = _issues(config_copy)
+        assert [(i.location, i.kind) for i in issues] == [("rollout[23].date",
+                                                           "rollout_before_joining")]
+
+
+def test_an_impossible_date_names_file_and_key(config_copy):
+    path = config_copy / "omatiimi.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "{date: 2026-03-02, area: KU169", "{date: 2026-02-30, area: KU169"), encoding="utf-8")
+    issues, lines = _issues(config_copy)
+    assert [(i.file, i.location) for i in issues] == [("config/omatiimi.yaml", "rollout[6].date")]
+    assert "VVVV-KK-PP" in lines[0] and "config/omatiimi.yaml" in lines[0]
+
+
+def test_a_region_launched_twice_is_reported_whatever_the_order(config_copy):
+    def twice(data):
+        data["rollout"].insert(0, {"date": "2026-06-01", "area": "SK053", "event": "launch"})
+    _edit_yaml(config_copy, "omatiimi.yaml", twice)
+    issues, lines = _issues(config_copy)
+    assert [(i.location, i.kind) for i in issues] == [("rollout[3]", "rollout_twice")]
+    assert "SK053" in lines[0] and "useampi kuin yksi" in lines[0]

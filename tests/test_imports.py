@@ -92,6 +92,8 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
     "row_per_person": (_csv("asiakas_id;kunta;vuosi;diagnoosi",
                             *[f"A{1000 + i};KU061;2025;F90" for i in range(40)]),
                        "row_per_person"),
+    "before_first_period": (_csv("indikaattori;alue;kausi;arvo",  # Omatiimi began 2026-02
+                                 "omatiimi_requests;SK051;2026-01;4"), "before_first_period"),
 }
 
 
@@ -451,3 +453,41 @@ def test_size_limit_is_configurable(monkeypatch):
     assert imports._max_bytes_from_env() == 500_000
     monkeypatch.setenv("DASHBOARD_MAX_IMPORT_MB", "not a number")
     assert imports._max_bytes_from_env() == 20_000_000
+
+
+def test_months_before_the_first_period_are_refused_and_the_first_month_is_not(config, tmp_path):
+    path = tmp_path / "omatiimi.csv"
+    path.write_bytes(_csv("indikaattori;alue;kausi;arvo",
+                          "omatiimi_requests;SK051;2026-01;4",
+                          "omatiimi_requests;SK051;2026-02;5",
+                          "omatiimi_convened;SK052;2025-12;3",
+                          "omatiimi_convened;SK052;2026-02;3"))
+    report, _ = check_file(path, config)
+    assert [(p.code, p.row, p.column) for p in report.problems] == [
+        ("before_first_period", 2, "kausi"), ("before_first_period", 4, "kausi")]
+    message = report.problems[0].message("fi")
+    assert "2026-01" in message and "2026-02" in message
+    assert "2026-02" in report.problems[1].message("en")
+
+    first = tmp_path / "first_month.csv"
+    first.write_bytes(_csv("indikaattori;alue;kausi;arvo",
+                           "omatiimi_requests;SK051;2026-02;5",
+                           "omatiimi_requests;SK051;2026-03;7"))
+    report, result = check_file(first, config)
+    assert report.ok, [p.message("en") for p in report.problems]
+    assert result.rows["period"].tolist() == ["2026-02", "2026-03"]
+    # a quarter or year wholly before the start is refused; the quarter it began in is not
+    periods = tmp_path / "periods.csv"
+    periods.write_bytes(_csv("indikaattori;alue;kausi;arvo",
+                             "omatiimi_requests;SK051;2025Q4;4",
+                             "omatiimi_requests;SK051;2025;9",
+                             "omatiimi_requests;SK052;2026Q1;12"))
+    report, _ = check_file(periods, config)
+    assert [(p.code, p.row) for p in report.problems] == [
+        ("before_first_period", 2), ("before_first_period", 3)]
+    # an indicator without a first_period takes any past month
+    other = tmp_path / "other.csv"
+    other.write_bytes(_csv("indikaattori;kunta;kausi;arvo",
+                           "attendance_support_started;KU061;2026-01;3"))
+    report, _ = check_file(other, config)
+    assert report.ok, [p.message("en") for p in report.problems]
