@@ -145,7 +145,11 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
     members = _disclosure_members(indicator, config)
     cells = {
         m.id: con.execute(
-            "SELECT area_code, period, sex, grp, numerator, denominator FROM observation "
+            # a count's value is its count, also in rows stored before imports filled the
+            # numerator from it: a missing numerator must never make a small count look safe
+            f"SELECT area_code, period, sex, grp, "
+            f"{'COALESCE(numerator, value)' if m.kind == 'count' else 'numerator'} AS numerator, "
+            "denominator FROM observation "
             "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp", [m.id]).df()
         for m in members
     }
@@ -221,8 +225,11 @@ def disclosure_order(indicator_ids: Iterable[str], config: Config) -> list[str]:
                       for m in units[unit] if config.indicators[m].denominator_from} - {unit}
                for unit in todo}
     ordered: list[str] = []
-    while len(ordered) < len(todo):  # the config forbids cycles
+    while len(ordered) < len(todo):
         ready = sorted(u for u in todo - set(ordered) if depends[u] & todo <= set(ordered))
+        if not ready:  # groups borrowing from each other in a circle: refuse, never spin
+            left = sorted(todo - set(ordered))
+            raise ValueError(f"denominator_from forms a cycle between {left}")
         ordered.extend(ready)
     return [min(units[u]) for u in ordered]
 

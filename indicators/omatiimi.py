@@ -40,11 +40,12 @@ LEAD_TIME = "omatiimi_days_to_first_meeting"
 PARTICIPANTS = "omatiimi_participants"
 LEAD_TIME_MEDIAN = "lead_time_median"  # a card derived from the lead-time bins
 
-# Lead-time classes in days: [low, high) on a continuous scale, so "0–7 days" is [0, 8) and the
-# last class is open. Percentiles interpolate linearly inside a class (grouped-data formula).
+# Lead-time classes of whole days, with their true class limits (0–7 days is -0.5..7.5), so an
+# interpolated percentile always lies inside its class; the last class is open. Percentiles
+# interpolate linearly inside a class (grouped-data formula).
 LEAD_TIME_BINS: tuple[tuple[str, float, float | None], ...] = (
-    ("d0_7", 0.0, 8.0), ("d8_14", 8.0, 15.0), ("d15_21", 15.0, 22.0), ("d22_28", 22.0, 29.0),
-    ("d29_42", 29.0, 43.0), ("d43_plus", 43.0, None),
+    ("d0_7", -0.5, 7.5), ("d8_14", 7.5, 14.5), ("d15_21", 14.5, 21.5), ("d22_28", 21.5, 28.5),
+    ("d29_42", 28.5, 42.5), ("d43_plus", 42.5, None),
 )
 
 # The count behind each figure ("feedback volume"): which public column holds it, and its noun.
@@ -208,10 +209,10 @@ def percentile_text(days: float, bin_code: str | None, status: str, lang: str = 
     """`noin 9 pv (luokka 8–14 pv)`, `yli 42 pv`, or why there is no figure."""
     if status == "ok":
         low, high = next((lo, hi) for c, lo, hi in LEAD_TIME_BINS if c == bin_code)
-        return t("omatiimi.lead.days", lang, days=format_number(days, 0, lang),
-                 low=int(low), high=int(high or 0) - 1)
+        return t("omatiimi.lead.days", lang, days=format_number(max(days, 0.0), 0, lang),
+                 low=int(low + 0.5), high=int((high or 0) - 0.5))
     if status == "open":
-        return t("omatiimi.lead.open", lang, days=int(LEAD_TIME_BINS[-1][1]) - 1)
+        return t("omatiimi.lead.open", lang, days=int(LEAD_TIME_BINS[-1][1] - 0.5))
     return t(f"omatiimi.lead.{status}", lang)
 
 
@@ -307,13 +308,14 @@ def signal_texts(chart: ControlChart, frame: pd.DataFrame, indicator: Indicator,
                      limit=format_number(limit, indicator.decimals, lang))
                    + _side_word(indicator, above, lang))
     run = chart.run
-    if run.signal_long_run:
-        side = run.shift_direction or "above"
+    if run.signal_long_run and run.shift_direction:
+        side = run.shift_direction
         out.append(t("omatiimi.signal.long_run", lang, run=run.longest_run,
                      limit=run.longest_run_limit or 0,
                      side=t(f"omatiimi.signal.side.{side}", lang))
-                   + (_side_word(indicator, side == "above", lang) if run.shift_direction
-                      else ""))
+                   + _side_word(indicator, side == "above", lang))
+    elif run.signal_long_run:  # long runs on both sides: a change, direction not one thing
+        out.append(t("omatiimi.signal.long_runs_both", lang, limit=run.longest_run_limit or 0))
     if run.signal_few_crossings:
         out.append(t("omatiimi.signal.few_crossings", lang, crossings=run.crossings,
                      limit=run.crossings_limit or 0))
@@ -376,7 +378,7 @@ def _lead_card(summary: pd.DataFrame, area: str, quarter: str) -> Card:
     rows = summary[summary["area_code"] == area].set_index("period")
     if quarter not in rows.index:
         return Card(LEAD_TIME_MEDIAN, area, None, math.nan, False, None, math.nan,
-                    "not_assessable", math.nan, "networks")
+                    "not_assessable", math.nan, "networks", note="no_data")
     now = rows.loc[quarter]
     previous = previous_period(quarter)
     before = rows.loc[previous] if previous in rows.index else None
@@ -390,11 +392,13 @@ def _lead_card(summary: pd.DataFrame, area: str, quarter: str) -> Card:
                 note=None if status == "ok" else str(status))
 
 
-def quarter_cards(reader: Reader, config: Config, area_codes: Sequence[str]) -> list[Card]:
-    """Cards for the latest quarter: one per area and `CARD_INDICATORS` entry, area by area."""
+def quarter_cards(reader: Reader, config: Config,
+                  area_codes: Sequence[str]) -> tuple[str | None, list[Card]]:
+    """(latest quarter, cards): one card per area and `CARD_INDICATORS` entry, area by area, each
+    for that quarter only (an area without it gets a card without a period)."""
     quarter = latest_quarter(reader, config)
     if quarter is None:
-        return []
+        return None, []
     cards: dict[tuple[str, str], Card] = {}
     for ind_id in CARD_INDICATORS:
         if ind_id == LEAD_TIME_MEDIAN:
@@ -411,10 +415,14 @@ def quarter_cards(reader: Reader, config: Config, area_codes: Sequence[str]) -> 
         frame = series(reader, indicator, area_codes, level="quarter")
         frame = frame[frame["period"] <= quarter]
         for result in latest(reader, indicator, area_codes, level="quarter"):
-            if result.period is not None and result.period > quarter:
+            if result.period != quarter:  # this area has no figure for the quarter (yet)
+                cards[(result.area_code, ind_id)] = Card(
+                    ind_id, result.area_code, None, math.nan, False, None, math.nan,
+                    "not_assessable", math.nan, volume_noun(indicator), note="no_data")
                 continue
             cards[(result.area_code, ind_id)] = _card_from_latest(result, indicator, frame)
-    return [cards[(a, i)] for a in area_codes for i in CARD_INDICATORS if (a, i) in cards]
+    return quarter, [cards[(a, i)] for a in area_codes for i in CARD_INDICATORS
+                     if (a, i) in cards]
 
 
 # --------------------------------------------------------------------------------------------
@@ -490,6 +498,8 @@ def lead_card_text(card: Card, lang: str = "fi") -> str:
     """The median lead time of a card in words: days, 'over 42 days', or why there is none."""
     if card.note is None:
         return t("omatiimi.cards.days", lang, days=format_number(card.value, 0, lang))
+    if card.period is None:
+        return t("omatiimi.cards.no_data", lang)
     return percentile_text(math.nan, None, card.note, lang)
 
 

@@ -21,6 +21,7 @@ cell never makes a hidden cell determined, so the loop terminates.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -44,6 +45,9 @@ REASONS = ("small_count", "small_complement", "small_denominator", "secondary", 
 _DETERMINED_TOL = 1e-8
 # Relative tolerance for "a certificate relation has a non-zero coefficient".
 _COEF_TOL = 1e-9
+# sums of hidden siblings are checked subset by subset; a relation with more hidden children than
+# this is skipped (2^n subsets), which no table here comes near (at most 7 groups)
+_MAX_SUBSET_CHILDREN = 12
 
 
 @dataclass(frozen=True)
@@ -425,6 +429,47 @@ class _Suppressor:
         self._component_cache[cache_key] = found
         return found
 
+    def _small_sums(self) -> list[_Determined]:
+        """Sums of hidden siblings (2 or more children of one relation) that the visible cells
+        fix although no single cell is fixed, and that are 1..min_n-1 in a protected quantity:
+        e.g. three hidden classes of one region pinned down by the county and the other regions.
+        Returned as `_Determined` whose `cell` is one member and whose certificate isolates the
+        sum, so the caller hides a cell of a relation the proof uses."""
+        found: list[_Determined] = []
+        for cells, relations in self._components():
+            if len(cells) < 2 or not relations:
+                continue
+            col = {c: j for j, c in enumerate(cells)}
+            a = self._matrix(cells, relations)
+            u, s, vt = np.linalg.svd(a, full_matrices=False)
+            tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
+            rank = int((s > tol).sum())
+            row_space = vt[:rank]
+            seen: set[tuple[int, ...]] = set()
+            for r in relations:
+                hidden_children = [c for c in self.t.relations[r][1] if self.hidden[c]]
+                if len(hidden_children) > _MAX_SUBSET_CHILDREN:
+                    continue
+                for size in range(2, len(hidden_children) + 1):
+                    for subset in itertools.combinations(hidden_children, size):
+                        if subset in seen:
+                            continue
+                        seen.add(subset)
+                        sums = self.q[list(subset)].sum(axis=0)
+                        if not ((sums > 0) & (sums < self.min_n)).any():
+                            continue
+                        v = np.zeros(len(cells))
+                        v[[col[c] for c in subset]] = 1.0
+                        projection = row_space @ v
+                        if float(v @ v - projection @ projection) > _DETERMINED_TOL * size:
+                            continue
+                        y = u[:, :rank] @ (projection / s[:rank])
+                        scale = max(float(np.abs(y).max()), 1.0)
+                        coef = {rel: float(c) for rel, c in zip(relations, y, strict=True)
+                                if abs(c) > _COEF_TOL * scale}
+                        found.append(_Determined(subset[0], coef, relations))
+        return found
+
     def _all_determined(self) -> list[_Determined]:
         return [
             hit
@@ -458,7 +503,15 @@ class _Suppressor:
             self._run_local(queue, queued)
             pending = self._all_determined()
             if not pending:
-                return
+                pending = self._small_sums()
+                if not pending:
+                    return
+                hit = pending[0]  # one at a time: a hidden cell changes every other proof
+                choice = self._choose(sorted(hit.coef)) or self._choose(hit.component_relations)
+                if choice is None:  # cannot be helped by hiding more
+                    return
+                self._hide(choice, queue, queued)
+                continue
             # One full check yields every determined cell; fix them in key order as long as their
             # certificates show they are still determined, to save repeating the decomposition.
             start = len(self.secondary)

@@ -157,7 +157,8 @@ def export_frame(store_version: str, indicator_id: str, area_code: str | None) -
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
-def omatiimi_cards(store_version: str, area_codes: tuple[str, ...]) -> list[omatiimi.Card]:
+def omatiimi_cards(store_version: str, area_codes: tuple[str, ...]
+                   ) -> tuple[str | None, list[omatiimi.Card]]:
     return omatiimi.quarter_cards(reader(), get_config(), area_codes)
 
 

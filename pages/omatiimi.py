@@ -34,25 +34,30 @@ if meta.get("as_of"):
 chosen = st.query_params.get("area")
 area = omatiimi.shown_area(config, chosen)
 area_name = config.areas[area].name(lang)
-if chosen in config.areas and chosen != area:
+if chosen in config.areas and config.areas[chosen].level == "country":
+    st.info(t("omatiimi.area_note_country", lang, shown=area_name), icon=":material/info:")
+elif chosen in config.areas and chosen != area:
     st.info(t("omatiimi.area_note", lang, chosen=config.areas[chosen].name(lang),
               shown=area_name), icon=":material/info:")
+trend = {i.id: i for i in omatiimi.trend_indicators(config)}
+if not trend:  # a deployment whose catalogue has no Omatiimi indicators
+    st.info(t("omatiimi.cards.none", lang), icon=":material/info:")
+    st.stop()
 regions = [*config.region_codes, config.county_code]
 events = omatiimi.rollout_events(config, area, lang)
 
 
-def volume_text(card: omatiimi.Card, min_n: int) -> str | None:
-    if card.volume_noun is None:
+def volume_text(card: omatiimi.Card) -> str | None:
+    if card.volume_noun is None or card.period is None:
         return None
-    if math.isnan(card.volume):
-        return t("omatiimi.cards.volume_hidden", lang, min_n=min_n)
+    if card.suppressed or math.isnan(card.volume):
+        return t("omatiimi.cards.volume_hidden", lang)
     return t(f"omatiimi.cards.volume.{card.volume_noun}", lang,
              n=format_number(card.volume, 0, lang))
 
 
 def show_card(card: omatiimi.Card) -> None:
     if card.indicator_id == omatiimi.LEAD_TIME_MEDIAN:
-        lead = config.indicators[omatiimi.LEAD_TIME]
         st.markdown(f"**{t('omatiimi.cards.lead_name', lang)}**")
         st.markdown(f"### {omatiimi.lead_card_text(card, lang)}")
         if card.compare_period and not math.isnan(card.delta):
@@ -61,12 +66,15 @@ def show_card(card: omatiimi.Card) -> None:
                          change=t("omatiimi.cards.days_change", lang,
                                   change=format_change(card.delta, 0, lang))))
         st.caption(t("omatiimi.cards.lead_status", lang))
-        volume = volume_text(card, lead.min_n)
+        volume = volume_text(card)
         if volume:
             st.caption(volume)
         return
     indicator = config.indicators[card.indicator_id]
     st.markdown(f"**{indicator.name.get(lang)}**")
+    if card.period is None:
+        st.markdown(f"### {t('omatiimi.cards.no_data', lang)}")
+        return
     unit = unit_label(indicator.unit, lang)
     value = format_value(card.value, indicator.decimals, card.suppressed, lang)
     st.markdown(f"### {value} <small>{unit}</small>", unsafe_allow_html=True)
@@ -79,17 +87,16 @@ def show_card(card: omatiimi.Card) -> None:
     else:
         st.caption(t("omatiimi.cards.no_comparison", lang))
     st.markdown(status_badge(card.status, lang), help=t(f"status.help.{card.status}", lang))
-    volume = volume_text(card, indicator.min_n)
+    volume = volume_text(card)
     if volume:
         st.caption(volume)
 
 
 # ---------------------------------------------------------------- the latest quarter
-cards = webapp.omatiimi_cards(version, tuple(regions))
-if not cards:
+quarter, cards = webapp.omatiimi_cards(version, tuple(regions))
+if quarter is None:
     st.info(t("omatiimi.cards.none", lang), icon=":material/info:")
 else:
-    quarter = next(c.period for c in cards if c.period)
     st.subheader(t("omatiimi.cards.title", lang, period=format_period(quarter, lang)))
     st.caption(t("omatiimi.cards.help", lang))
     for column, code in zip(st.columns(len(regions)), regions, strict=True):
@@ -103,7 +110,6 @@ else:
 # ---------------------------------------------------------------- monthly trend
 st.subheader(t("omatiimi.trend.title", lang) + f": {area_name}")
 st.caption(t("omatiimi.trend.help", lang))
-trend = {i.id: i for i in omatiimi.trend_indicators(config)}
 default_trend = "omatiimi_felt_helped" if "omatiimi_felt_helped" in trend else next(iter(trend))
 indicator_id = webapp.url_choice(
     "indicator", list(trend), default_trend, label=t("omatiimi.trend.indicator", lang),

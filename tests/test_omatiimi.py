@@ -32,11 +32,16 @@ REGIONS = ["SK051", "SK052", "SK053"]
 def test_percentiles_interpolate_inside_the_class():
     counts = [10, 20, 10, 5, 3, 2]  # 50 networks
     median = percentile_from_bins(counts, 50, 0.5)
-    # 25th network: 10 before class 8–14 (20 in it, width 7 days) -> 8 + 15/20 * 7
+    # 25th network: 10 before class 8–14 (true limits 7.5–14.5, 20 in it) -> 7.5 + 15/20 * 7
     assert median.status == "ok" and median.bin_code == "d8_14"
-    assert median.days == pytest.approx(8 + 15 / 20 * 7)
+    assert median.days == pytest.approx(7.5 + 15 / 20 * 7)
     p75 = percentile_from_bins(counts, 50, 0.75)  # 37.5th: 30 before 15–21 (10 in it)
-    assert p75.bin_code == "d15_21" and p75.days == pytest.approx(15 + 7.5 / 10 * 7)
+    assert p75.bin_code == "d15_21" and p75.days == pytest.approx(14.5 + 7.5 / 10 * 7)
+    # a percentile at a class edge stays inside its class in words
+    edge = percentile_from_bins([25, 25, 0, 0, 0, 0], 50, 0.5)
+    assert edge.days == pytest.approx(7.5)
+    assert omatiimi.percentile_text(edge.days, edge.bin_code, edge.status) == \
+        "noin 8 pv (luokka 0–7 pv)"
 
 
 def test_a_percentile_hidden_classes_would_decide_is_not_given():
@@ -44,13 +49,13 @@ def test_a_percentile_hidden_classes_would_decide_is_not_given():
     assert percentile_from_bins([10, None, None, 5, 3, 2], 50, 0.5).status == "hidden"
     # hidden classes after the quantile do not matter: they only move the upper tail
     median = percentile_from_bins([30, 10, None, None, 3, 2], 50, 0.5)
-    assert median.status == "ok" and median.days == pytest.approx(25 / 30 * 8)
+    assert median.status == "ok" and median.days == pytest.approx(-0.5 + 25 / 30 * 8)
     p75 = percentile_from_bins([30, 10, None, None, 3, 2], 50, 0.75)
-    assert p75.status == "ok" and p75.days == pytest.approx(8 + 7.5 / 10 * 7)
+    assert p75.status == "ok" and p75.days == pytest.approx(7.5 + 7.5 / 10 * 7)
     # all hidden classes before the quantile: the edge after them is known (total - visible)
     p90 = percentile_from_bins([None, None, 10, 15, 5, 0], 50, 0.9)  # 20 hidden before
     assert p90.status == "ok" and p90.bin_code == "d22_28"
-    assert p90.days == pytest.approx(22 + (45 - 30) / 15 * 7)
+    assert p90.days == pytest.approx(21.5 + (45 - 30) / 15 * 7)
 
 
 def test_open_class_too_few_and_none():
@@ -152,7 +157,18 @@ def test_run_chart_for_counts_names_a_long_run(config):
     assert chart.chart == "run" and chart.lower is None
     assert chart.run.signal_long_run
     texts = omatiimi.signal_texts(chart, frame, indicator)
-    assert any("mediaanin yläpuolella" in line for line in texts)
+    # 8 months below the median, then 8 above (limit 7): a change, but not one direction
+    assert chart.run.shift_direction is None
+    assert any("molemmin puolin" in line for line in texts)
+    assert not any("yläpuolella" in line for line in texts)
+    # one long run above a stable level: named with its side
+    values = [10, 12, 10, 12, 10, 12, 10, 12, 10, 12, 20, 21, 22, 23, 24, 25, 26, 27, 28]
+    frame = _frame(values, [1] * len(values)).assign(value=np.asarray(values, dtype=float),
+                                                      denominator=np.nan)
+    chart = omatiimi.control_chart(frame, indicator)
+    assert chart.run.shift_direction == "above"
+    assert any("mediaanin yläpuolella" in line
+               for line in omatiimi.signal_texts(chart, frame, indicator))
 
 
 def test_trend_table_keeps_hidden_months_without_numbers(config):
@@ -171,8 +187,8 @@ def test_trend_table_keeps_hidden_months_without_numbers(config):
 
 
 def test_cards_for_the_latest_quarter(config, reader):
-    cards = omatiimi.quarter_cards(reader, config, [*REGIONS, config.county_code])
-    assert {c.period for c in cards} == {"2026Q3"}
+    quarter, cards = omatiimi.quarter_cards(reader, config, [*REGIONS, config.county_code])
+    assert quarter == "2026Q3" and {c.period for c in cards} == {"2026Q3"}
     assert len(cards) == 4 * len(omatiimi.CARD_INDICATORS)
     by = {(c.area_code, c.indicator_id): c for c in cards}
     srs = by[("SK051", "omatiimi_srs_mean")]
@@ -186,7 +202,7 @@ def test_cards_for_the_latest_quarter(config, reader):
     assert convened.value == regions_sum
     lead = by[("SK051", omatiimi.LEAD_TIME_MEDIAN)]
     assert lead.volume == by[("SK051", "omatiimi_convened")].value
-    assert lead.note is None and 0 < lead.value < 43
+    assert lead.note is None and 0 < lead.value < 42.5
 
 
 def test_shown_area_maps_to_the_level_omatiimi_reports(config):
@@ -270,7 +286,7 @@ def small_feedback_store(tmp_path_factory, config, demo_tables_dir) -> Path:
 def test_small_feedback_is_hidden_on_cards_and_charts(config, small_feedback_store):
     small = StoreReader(small_feedback_store)
     try:
-        cards = omatiimi.quarter_cards(small, config, [*REGIONS, config.county_code])
+        _, cards = omatiimi.quarter_cards(small, config, [*REGIONS, config.county_code])
         by = {(c.area_code, c.indicator_id): c for c in cards}
         for ind in ("omatiimi_feedback_response_rate", "omatiimi_srs_mean",
                     "omatiimi_felt_helped"):
@@ -303,7 +319,7 @@ def test_page_hides_small_feedback_in_cards_hovers_and_tables(small_feedback_sto
     shown = [m.value for m in forssa.markdown]
     srs_at = shown.index("**Omatiimin tapaamisten SRS-keskiarvo**")
     assert shown[srs_at + 1].startswith("### ..")
-    assert "Määrä salattu (alle 5)" in [c.value for c in forssa.caption]
+    assert "Määrä salattu" in [c.value for c in forssa.caption]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     line = next(tr for tr in chart["data"] if tr.get("mode") == "lines+markers")
     for x, y, custom in zip(line["x"], line["y"], line["customdata"], strict=True):
@@ -411,3 +427,29 @@ def test_an_import_that_makes_responses_small_hides_the_borrowed_denominators(co
         assert len(sums) == 4
     finally:
         small.close()
+
+
+def test_cards_of_an_area_without_the_latest_quarter_say_so(config, store_path, tmp_path):
+    """An area whose September is missing has no 2026Q3: its cards say there is no figure for
+    the quarter (never the previous quarter under this quarter's heading, never 'hidden')."""
+    import duckdb
+
+    store = tmp_path / "store.duckdb"
+    shutil.copy(store_path, store)
+    con = duckdb.connect(str(store))
+    con.execute("DELETE FROM observation WHERE area_code IN ('SK052', 'HV07') "
+                "AND period IN ('2026-09', '2026Q3')")
+    con.close()
+    small = StoreReader(store)
+    try:
+        quarter, cards = omatiimi.quarter_cards(small, config, [*REGIONS, config.county_code])
+    finally:
+        small.close()
+    assert quarter == "2026Q3"
+    for card in cards:
+        if card.area_code in ("SK052", "HV07"):
+            assert card.period is None and card.note == "no_data" and not card.suppressed
+            if card.indicator_id == omatiimi.LEAD_TIME_MEDIAN:
+                assert omatiimi.lead_card_text(card) == "Ei lukua tältä neljännekseltä"
+        else:
+            assert card.period == "2026Q3"
