@@ -196,6 +196,9 @@ class Indicator(_Strict):
     # does not show, so they need not be hidden there (unlike a disclosure_group, which links
     # both ways).
     denominator_from: IndicatorId | None = None
+    # A mean of changes (ORS change between meetings) may be negative: its value and its
+    # numerator (the sum of the changes) are then allowed below zero. Only for means.
+    signed: bool = False
     # The month the activity began (Omatiimi: 2026-02). Months before it are structurally zero,
     # not missing, so the quarter and year it began in can still be summed from the months.
     first_period: MonthPeriod | None = None
@@ -225,6 +228,9 @@ class Indicator(_Strict):
             raise PydanticCustomError(
                 "first_period_needs_months", "first_period needs period_type month (got {ptype})",
                 {"ptype": self.period_type})
+        if self.signed and self.kind != "mean":
+            raise PydanticCustomError("signed_needs_mean",
+                                      "signed is only for means of changes (unit score_mean)")
         if self.denominator_from is not None and self.kind == "count":
             raise PydanticCustomError(
                 "denominator_from_count", "a count has no denominator to take from {other}",

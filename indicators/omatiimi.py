@@ -25,8 +25,16 @@ from indicators.formatting import (
     unit_label,
 )
 from indicators.i18n import t
-from indicators.periods import period_level, previous_period
-from indicators.queries import Latest, Reader, group_cells, latest, series
+from indicators.periods import period_start
+from indicators.queries import (
+    Latest,
+    Reader,
+    comparison_period,
+    group_cells,
+    latest,
+    latest_period,
+    series,
+)
 from indicators.stats import (
     RunChartResult,
     p_chart_limits,
@@ -250,7 +258,8 @@ def control_chart(frame: pd.DataFrame, indicator: Indicator) -> ControlChart:
     values = rows["value"].to_numpy(dtype="float64")
     visible = ~hidden & np.isfinite(values)
     positions = [int(i) for i in np.flatnonzero(visible)]
-    run = run_chart(values[visible], min_points=RUN_RULE_POINTS)
+    # hidden months stay in place as gaps: runs and moving ranges never bridge them
+    run = run_chart(np.where(visible, values, np.nan), min_points=RUN_RULE_POINTS)
     num = rows["numerator"].to_numpy(dtype="float64")
     den = rows["denominator"].to_numpy(dtype="float64")
     has_den = visible & np.isfinite(den) & (den > 0)
@@ -274,7 +283,7 @@ def flagged_rows(chart: ControlChart) -> list[int]:
     """Row positions a rule flagged: beyond the control limits, or astronomical on a run chart."""
     if chart.chart != "run":
         return list(chart.outside)
-    return [chart.positions[i] for i in chart.run.astronomical_indices]
+    return list(chart.run.astronomical_indices)  # already row positions (gaps kept)
 
 
 def _side_word(indicator: Indicator, above: bool, lang: str) -> str:
@@ -354,17 +363,20 @@ class Card:
 def latest_quarter(reader: Reader, config: Config) -> str | None:
     """The latest quarter with any Omatiimi figure (a quarter exists only once all its months
     are in)."""
-    ids = [i.id for i in trend_indicators(config)]
-    if not ids:
-        return None
-    marks = ", ".join("?" for _ in ids)
-    frame = reader.query_df(
-        f"SELECT DISTINCT period FROM observation_public WHERE indicator_id IN ({marks})", ids)
-    quarters = sorted(p for p in frame["period"] if period_level(p) == "quarter")
-    return quarters[-1] if quarters else None
+    return latest_period(reader, [i.id for i in trend_indicators(config)], "quarter")
+
+
+def _partial(period: str | None, indicator: Indicator) -> bool:
+    """A period that began before the activity did (2026Q1 holds February and March only)."""
+    return bool(period and indicator.first_period
+                and period_start(period) < period_start(indicator.first_period))
 
 
 def _card_from_latest(result: Latest, indicator: Indicator, frame: pd.DataFrame) -> Card:
+    if indicator.kind == "count" and _partial(result.compare_period, indicator):
+        # a count over fewer months is no baseline: say there is no comparison
+        result = Latest(result.area_code, result.period, result.value, result.low, result.high,
+                        result.suppressed, None, math.nan, math.nan, "not_assessable")
     row = frame[(frame["area_code"] == result.area_code) & (frame["period"] == result.period)]
     volume = math.nan
     if not row.empty:
@@ -380,8 +392,8 @@ def _lead_card(summary: pd.DataFrame, area: str, quarter: str) -> Card:
         return Card(LEAD_TIME_MEDIAN, area, None, math.nan, False, None, math.nan,
                     "not_assessable", math.nan, "networks", note="no_data")
     now = rows.loc[quarter]
-    previous = previous_period(quarter)
-    before = rows.loc[previous] if previous in rows.index else None
+    previous = comparison_period(quarter, set(rows.index), survey=False)
+    before = rows.loc[previous] if previous is not None else None
     delta = math.nan
     if before is not None and now["median_status"] == "ok" == before["median_status"]:
         delta = float(now["median_days"] - before["median_days"])

@@ -93,6 +93,18 @@ def group_cells(reader: Reader, indicator: Indicator, area_codes: Sequence[str],
     return _cells(reader, indicator, area_codes, "total", None, level)
 
 
+def latest_period(reader: Reader, indicator_ids: Sequence[str], level: str) -> str | None:
+    """The latest period of `level` in which any of the indicators has a cell."""
+    if not indicator_ids:
+        return None
+    marks = ", ".join("?" for _ in indicator_ids)
+    frame = reader.query_df(
+        f"SELECT DISTINCT period FROM observation_public WHERE indicator_id IN ({marks})",
+        list(indicator_ids))
+    periods = sorted(p for p in frame["period"] if period_level(p) == level)
+    return periods[-1] if periods else None
+
+
 @dataclass(frozen=True)
 class Latest:
     area_code: str

@@ -137,7 +137,7 @@ def _indicator_lookup(config: Config) -> dict[str, str]:
 
 def _value_range_problem(indicator: Indicator, value: float) -> bool:
     if value < 0:
-        return True
+        return not indicator.signed
     if indicator.unit == "percent" and value > 100:
         return True
     return indicator.unit == "count" and not float(value).is_integer()
@@ -345,7 +345,8 @@ def _check_numbers(indicator: Indicator, numbers: dict[str, float | None],
     if value is not None and _value_range_problem(indicator, value):
         bad("value_out_of_range", "value", text, unit=indicator.unit)
     for column, number in (("numerator", num), ("denominator", den)):
-        if number is not None and number < 0:
+        if number is not None and number < 0 and not (indicator.signed
+                                                       and column == "numerator"):
             bad("negative_count", column, cells.get(column, ""))
         elif number is not None and _is_count_column(indicator, column) and not float(
                 number).is_integer():

@@ -220,6 +220,10 @@ def test_config_without_omatiimi_file_has_no_rollout(config, config_copy):
     (_set_field("exercise_counselling_referrals", denominator_from="cw_notifications_rate"),
      "indicators[10](exercise_counselling_referrals)", "denominator_from_count",
      "lukumäärällä ei ole nimittäjää, jota ottaa indikaattorista cw_notifications_rate"),
+    # only a mean of changes may go below zero
+    (_set_field("cw_notifications_rate", signed=True),
+     "indicators[0](cw_notifications_rate)", "signed_needs_mean",
+     "negatiiviset arvot (signed) sallitaan vain muutosten keskiarvoille"),
 ])
 def test_indicator_field_rules_name_the_indicator(config_copy, change, location, kind, fragment):
     _edit_yaml(config_copy, "indicators/wellbeing.yaml", change)

@@ -491,3 +491,14 @@ def test_months_before_the_first_period_are_refused_and_the_first_month_is_not(c
                            "attendance_support_started;KU061;2026-01;3"))
     report, _ = check_file(other, config)
     assert report.ok, [p.message("en") for p in report.problems]
+
+
+def test_a_signed_mean_takes_negative_changes_and_other_means_do_not(config, tmp_path):
+    """ORS change is a mean of changes: a negative value and sum are real data, not typos."""
+    path = tmp_path / "ors.csv"
+    path.write_bytes(_csv("indikaattori;alue;kausi;arvo;osoittaja;nimittäjä",
+                          "omatiimi_ors_change;SK051;2026-05;-1,2;-12;10",
+                          "omatiimi_srs_mean;SK051;2026-05;-1,2;-12;10"))
+    report, _ = check_file(path, config)
+    assert [(p.code, p.row, p.column) for p in report.problems] == [
+        ("value_out_of_range", 3, "arvo"), ("negative_count", 3, "osoittaja")]

@@ -453,3 +453,31 @@ def test_cards_of_an_area_without_the_latest_quarter_say_so(config, store_path, 
                 assert omatiimi.lead_card_text(card) == "Ei lukua tältä neljännekseltä"
         else:
             assert card.period == "2026Q3"
+
+
+def test_a_count_is_not_compared_with_the_partial_first_quarter(config):
+    from indicators.queries import Latest
+
+    convened = config.indicators["omatiimi_convened"]
+    frame = pd.DataFrame({"area_code": ["SK051"], "period": ["2026Q2"], "value": [132.0],
+                          "numerator": [132.0], "denominator": [np.nan],
+                          "suppressed": [False]})
+    partial = Latest("SK051", "2026Q2", 132.0, 110.0, 156.0, False, "2026Q1", 20.0, 112.0,
+                     "increased")
+    card = omatiimi._card_from_latest(partial, convened, frame)
+    assert card.compare_period is None and card.status == "not_assessable"
+    assert math.isnan(card.delta) and card.value == 132.0
+    # a share over the same two months is still a fair comparison
+    share = config.indicators["omatiimi_wednesday_slot"]
+    kept = omatiimi._card_from_latest(partial, share, frame)
+    assert kept.compare_period == "2026Q1" and kept.status == "increased"
+
+
+def test_run_rules_keep_hidden_months_as_gaps(config):
+    indicator = config.indicators["omatiimi_convened"]
+    values = [10.0, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 60]
+    frame = _frame(values, [1] * 12, hidden={5}).assign(
+        value=lambda f: f["numerator"], denominator=np.nan)
+    chart = omatiimi.control_chart(frame, indicator)
+    assert chart.run.n_tested == 11  # the hidden month is not a point
+    assert omatiimi.flagged_rows(chart) == [11]  # row position of the astronomical month
