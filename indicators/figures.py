@@ -381,11 +381,13 @@ def control_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: s
                          upper: Sequence[float] | None, trial: bool,
                          flagged: Sequence[int] = (),
                          events: Sequence[tuple[object, str]] = (),
-                         volume_label: str | None = None, lang: str = "fi") -> go.Figure:
+                         volume_label: str | None = None, median: float | None = None,
+                         lang: str = "fi") -> go.Figure:
     """A control (Shewhart) chart of one area's monthly series: centre line, step limits that
     follow each month's denominator, flagged points as open diamonds and dated events.
 
     `frame` is in time order and `lower`, `upper` and `flagged` (row positions) refer to its rows.
+    `median` draws the line the run rules (long runs, crossings) are counted against.
     """
     rows = frame.reset_index(drop=True)
     fig = go.Figure()
@@ -403,6 +405,11 @@ def control_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: s
             x=[rows["period_start"].iloc[0], rows["period_start"].iloc[-1]], y=[centre, centre],
             mode="lines", name=t("chart.control.centre", lang),
             line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
+    if median is not None and not rows.empty and not np.isnan(median):
+        fig.add_trace(go.Scatter(
+            x=[rows["period_start"].iloc[0], rows["period_start"].iloc[-1]], y=[median, median],
+            mode="lines", name=t("chart.control.median", lang),
+            line={"color": PALETTE[4], "width": 2, "dash": "dashdot"}, hoverinfo="skip"))
     _add_limits(fig, rows, lower, upper, trial, lang)
     # a hidden point is never marked: its diamond would give its value away
     marked = [i for i in flagged if 0 <= i < len(rows) and y[i] is not None]

@@ -122,7 +122,9 @@ noun = omatiimi.volume_noun(indicator)
 with_volume = omatiimi.with_volume(monthly, indicator)
 st.caption(t(f"omatiimi.trend.chart_{chart.chart}", lang))
 st.plotly_chart(
-    control_chart_figure(with_volume, indicator, area_name, centre=chart.centre,
+    control_chart_figure(with_volume, indicator, area_name,
+                         centre=None if chart.chart == "run" else chart.centre,
+                         median=chart.run.median,
                          lower=chart.lower, upper=chart.upper, trial=chart.trial,
                          flagged=omatiimi.flagged_rows(chart), events=events,
                          volume_label=t(f"omatiimi.volume_label.{noun}", lang) if noun else None,

@@ -240,3 +240,24 @@ def test_share_heights_sum_to_one_hundred(config):
         heights = [tr.y[i] for tr in fig.data if not _missing(tr.y[i])]
         assert sum(heights) == pytest.approx(100.0)
     assert fig.data[0].customdata[0][1] == "0–7 päivää: 24 % kaikista (12)"
+
+
+def test_control_chart_draws_the_median_the_run_rules_use(config):
+    import pandas as pd
+
+    from indicators.figures import control_chart_figure
+
+    indicator = config.indicators["omatiimi_feedback_response_rate"]
+    frame = pd.DataFrame({"period": ["2026-02", "2026-03", "2026-04"],
+                          "period_start": pd.to_datetime(["2026-02-01", "2026-03-01",
+                                                          "2026-04-01"]),
+                          "value": [50.0, 60.0, 70.0], "suppressed": [False] * 3,
+                          "denominator": [10.0, 10.0, 10.0]})
+    fig = control_chart_figure(frame, indicator, "SK051", centre=60.0, lower=None, upper=None,
+                               trial=True, median=55.0)
+    names = {tr.name: tr for tr in fig.data}
+    assert list(names["mediaani (ajosarjan säännöt)"].y) == [55.0, 55.0]
+    assert list(names["keskiviiva"].y) == [60.0, 60.0]
+    without = control_chart_figure(frame, indicator, "SK051", centre=60.0, lower=None,
+                                   upper=None, trial=True)
+    assert "mediaani (ajosarjan säännöt)" not in {tr.name for tr in without.data}
