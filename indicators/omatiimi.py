@@ -18,6 +18,7 @@ import pandas as pd
 
 from indicators.config import Config, Indicator, RolloutEvent
 from indicators.formatting import (
+    MISSING_MARK,
     SUPPRESSED_MARK,
     format_date,
     format_number,
@@ -195,7 +196,9 @@ def lead_time_summary(cells: pd.DataFrame, min_n: int = 5) -> pd.DataFrame:
         counts: list[float | None] = []
         for code in codes:
             if code not in by_grp.index:
-                counts.append(0.0)  # a class without a row: no networks in it
+                # a class without a row is unknown, not zero (a month may be missing from the
+                # quarter's class sum): treated like a hidden class, so no percentile is guessed
+                counts.append(None)
             elif bool(by_grp.loc[code, "suppressed"]):
                 counts.append(None)
             else:
@@ -585,7 +588,7 @@ def group_table(cells: pd.DataFrame, indicator: Indicator, lang: str = "fi") -> 
         out[t("table.period", lang)].append(format_period(str(period), lang))
         for code, name in zip(codes, names, strict=True):
             if code not in by_grp.index:
-                out[name].append(format_number(0, 0, lang))
+                out[name].append(MISSING_MARK)
             elif bool(by_grp.loc[code, "suppressed"]):
                 out[name].append(SUPPRESSED_MARK)
             else:

@@ -481,3 +481,22 @@ def test_run_rules_keep_hidden_months_as_gaps(config):
     chart = omatiimi.control_chart(frame, indicator)
     assert chart.run.n_tested == 11  # the hidden month is not a point
     assert omatiimi.flagged_rows(chart) == [11]  # row position of the astronomical month
+
+
+def test_a_missing_class_row_is_unknown_not_zero():
+    """A quarter whose 29–42-day class could not be summed (a month missing) must not be read
+    as zero: the median is still known if the missing class lies after it, never guessed."""
+    def cells(rows):
+        return pd.DataFrame([{"area_code": "SK051", "period": "2026Q3",
+                              "period_start": pd.Timestamp("2026-07-01"), "grp": grp,
+                              "value": value, "suppressed": False} for grp, value in rows])
+
+    full = [("total", 40.0), ("d0_7", 20.0), ("d8_14", 10.0), ("d15_21", 4.0),
+            ("d22_28", 2.0), ("d43_plus", 1.0)]  # d29_42 (3 networks) has no row
+    summary = omatiimi.lead_time_summary(cells(full))
+    assert summary.loc[0, "median_status"] == "ok"  # 20th network: inside 0–7 days
+    assert summary.loc[0, "median_days"] == pytest.approx(-0.5 + 20 / 20 * 8)
+    assert summary.loc[0, "p75_status"] == "ok"  # 30th: the end of 8–14, before the gap
+    # one unknown class is total minus the rest; with two, a quantile inside them is withheld
+    assert percentile_from_bins([20, 10, 4, 2, None, 1], 40, 0.92).status == "ok"
+    assert percentile_from_bins([20, 10, 4, None, None, 1], 40, 0.9).status == "hidden"
