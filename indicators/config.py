@@ -692,7 +692,42 @@ def _denominator_sources(themes: list[ThemeFile], file_of: dict[str, str]) -> li
                 break
             seen.add(current.id)
             current = by_id.get(current.denominator_from)
+    if not out:
+        out.extend(_group_cycles(by_id, file_of))
     return out
+
+
+def _group_cycles(by_id: dict[str, Indicator], file_of: dict[str, str]) -> list[ConfigIssue]:
+    """Disclosure is computed per group, sources first, so two groups must not borrow from each
+    other in a circle (which single indicators can hide: A in group G borrows from H, B in H from
+    G)."""
+    def unit(ind: Indicator) -> str:
+        return f"group {ind.disclosure_group}" if ind.disclosure_group else ind.id
+
+    edges: dict[str, set[str]] = {}
+    for ind in by_id.values():
+        if ind.denominator_from in by_id:
+            edges.setdefault(unit(ind), set()).add(unit(by_id[ind.denominator_from]))
+    done: set[str] = set()
+    for start in sorted(edges):
+        stack = [(start, iter(sorted(edges.get(start, ()))))]
+        on_path = {start}
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+            elif child in on_path:
+                member = next(i for i in by_id.values() if unit(i) == child)
+                return [ConfigIssue(file_of[member.id], f"indicators({member.id}).denominator_from",
+                                    "denominator_cycle", f"denominator_from goes round in a "
+                                    f"circle via {child}", {"id": child})]
+            elif child not in done and child != node:
+                stack.append((child, iter(sorted(edges.get(child, ())))))
+                on_path.add(child)
+    return []
 
 
 def _rollout_references(config: Config, rollout: list[RolloutEvent],

@@ -379,3 +379,19 @@ def test_a_region_launched_twice_is_reported_whatever_the_order(config_copy):
     issues, lines = _issues(config_copy)
     assert [(i.location, i.kind) for i in issues] == [("rollout[3]", "rollout_twice")]
     assert "SK053" in lines[0] and "useampi kuin yksi" in lines[0]
+
+
+
+def test_groups_borrowing_from_each_other_in_a_circle_are_refused(config_copy):
+    """Each indicator alone is fine, but the feedback group borrows from the networks group and
+    the networks group from the feedback group: disclosure could not be ordered."""
+    def edit(data):
+        for entry in data["indicators"]:
+            if entry["id"] == "omatiimi_wednesday_slot":
+                entry["disclosure_group"] = "omatiimi_feedback"
+            if entry["id"] == "omatiimi_felt_helped":
+                entry["disclosure_group"] = "omatiimi_networks"
+    _edit_yaml(config_copy, "indicators/omatiimi.yaml", edit)
+    issues, lines = _issues(config_copy)
+    assert [i.kind for i in issues] == ["denominator_cycle"]
+    assert "kiertävät kehää" in lines[0] and "config/indicators/omatiimi.yaml" in lines[0]
