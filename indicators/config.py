@@ -43,6 +43,8 @@ UNIT_KIND: dict[str, tuple[Kind, float]] = {
 }
 
 IndicatorId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{2,63}$")]
+# ids of themes, groups of shared counts, actions and phenomena
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
 MonthPeriod = Annotated[str, StringConstraints(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 GroupCode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_]{0,39}$")]
 
@@ -189,7 +191,7 @@ class Indicator(_Strict):
     rolling_pool_years: int | None = Field(default=None, ge=2, le=5)
     # Indicators whose figures are the same counts (one's denominator is another's numerator)
     # share a group: their cells are suppressed together, or one would give the other away.
-    disclosure_group: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+    disclosure_group: Slug | None = None
     # The indicator whose published count is this one's denominator (a count's numerator, a
     # mean's denominator): every cell hidden there is hidden here, so the denominator never shows
     # where that count is hidden. Cells hidden here only protect this numerator, which the other
@@ -266,7 +268,7 @@ class Indicator(_Strict):
 
 
 class ThemeFile(_Strict):
-    theme: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    theme: Slug
     name: Texts
     indicators: list[Indicator] = Field(min_length=1)
 
@@ -324,7 +326,7 @@ class Progress(_Strict):
 
 
 class Action(_Strict):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    id: Slug
     name: Texts
     description: Texts
     owner: str
@@ -354,7 +356,7 @@ class Note(_Strict):
 
 
 class Phenomenon(_Strict):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    id: Slug
     name: Texts
     description: Texts
     chosen: Chosen

@@ -32,7 +32,7 @@ from indicators.queries import (
     Reader,
     comparison_period,
     group_cells,
-    latest,
+    latest_of,
     latest_period,
     series,
 )
@@ -428,8 +428,7 @@ def quarter_cards(reader: Reader, config: Config,
             continue
         indicator = config.indicators[ind_id]
         frame = series(reader, indicator, area_codes, level="quarter")
-        frame = frame[frame["period"] <= quarter]
-        for result in latest(reader, indicator, area_codes, level="quarter"):
+        for result in latest_of(frame, indicator, area_codes):
             if result.period != quarter:  # this area has no figure for the quarter (yet)
                 cards[(result.area_code, ind_id)] = Card(
                     ind_id, result.area_code, None, math.nan, False, None, math.nan,

@@ -138,7 +138,13 @@ def comparison_period(period: str, available: set[str], *, survey: bool) -> str 
 def latest(reader: Reader, indicator: Indicator, area_codes: Sequence[str], *,
            sex: str = "total", grp: str = "total", level: str | None = None) -> list[Latest]:
     """Latest figure per area, its change from the comparison period and a status."""
-    frame = series(reader, indicator, area_codes, sex=sex, grp=grp, level=level)
+    return latest_of(series(reader, indicator, area_codes, sex=sex, grp=grp, level=level),
+                     indicator, area_codes)
+
+
+def latest_of(frame: pd.DataFrame, indicator: Indicator,
+              area_codes: Sequence[str]) -> list[Latest]:
+    """`latest` on a series already read (one level), so a caller needing both reads once."""
     out: list[Latest] = []
     for code in area_codes:
         rows = frame[frame["area_code"] == code].sort_values("period_start")
