@@ -47,6 +47,8 @@ except StoreError as exc:
 PAGES = {
     "overview": st.Page("pages/overview.py", title=t("nav.overview", lang), url_path="overview",
                         icon=":material/dashboard:", default=True),
+    "goals": st.Page("pages/goals.py", title=t("nav.goals", lang), url_path="goals",
+                     icon=":material/flag:"),
     "indicator": st.Page("pages/indicator.py", title=t("nav.indicator", lang),
                          url_path="indicator", icon=":material/show_chart:"),
     "phenomena": st.Page("pages/phenomena.py", title=t("nav.phenomena", lang),

@@ -17,6 +17,17 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
+def _open_store():
+    """A reader of the store, or None (with a message) when there is no store yet."""
+    from indicators.store import StoreReader
+
+    path = db_path()
+    if not path.exists():
+        _err(f"no store at {path}; run `python -m indicators demo` or import data first")
+        return None
+    return StoreReader(path)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from indicators import demo
     from indicators.build import build_demo_store
@@ -51,7 +62,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     from indicators.config import load_config
     from indicators.downloads import to_csv
     from indicators.queries import export_frame
-    from indicators.store import StoreReader
 
     config = load_config()
     indicator = config.indicators.get(args.indicator)
@@ -61,11 +71,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.area is not None and args.area not in config.areas:
         _err(f"unknown area {args.area!r}; known: {', '.join(config.areas)}")
         return 2
-    path = db_path()
-    if not path.exists():
-        _err(f"no store at {path}; run `python -m indicators demo` or import data first")
+    reader = _open_store()
+    if reader is None:
         return 2
-    reader = StoreReader(path)
     try:
         frame = export_frame(reader, config, indicator, args.area)
     finally:
@@ -189,6 +197,41 @@ def cmd_catalogue_entry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_goals(args: argparse.Namespace) -> int:
+    import json
+
+    from indicators import checkins, goals
+    from indicators.config import load_config
+    from indicators.downloads import to_csv
+    from indicators.goal_export import key_result_frame, key_result_records
+
+    config = load_config()
+    if args.area is not None and args.area not in config.areas:
+        _err(f"unknown area {args.area!r}; known: {', '.join(config.areas)}")
+        return 2
+    if not config.objectives:
+        _err("no goals: config/goals.yaml is missing")
+    reader = _open_store()
+    if reader is None:
+        return 2
+    try:
+        results = [r for r in goals.evaluate(reader, config)
+                   if goals.concerns_area(config, r, args.area)]
+        history = checkins.history(reader)
+    finally:
+        reader.close()
+    records = key_result_records(results, config, history, args.lang)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=2, allow_nan=False))
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(to_csv(key_result_frame(records)))
+    counts = goals.status_counts(results)
+    _err(f"{len(records)} key results: " + ", ".join(f"{n} {code}" for code, n in counts.items()
+                                                      if n))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -237,6 +280,16 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("--lang", choices=["fi", "en"], default="fi",
                       help="language of the messages (default: Finnish)")
     back.set_defaults(func=cmd_rollback)
+
+    goals = sub.add_parser("goals", help="every key result with its progress and status "
+                                          "(hidden figures are null with suppressed: true)")
+    goals.add_argument("--area", help="area code: the key results of that area's region "
+                                      "(a county or the country: all)")
+    goals.add_argument("--format", choices=["json", "csv"], default="json",
+                       help="output format (default: json)")
+    goals.add_argument("--lang", choices=["fi", "sv", "en"], default="fi",
+                       help="language of names and texts (default: Finnish)")
+    goals.set_defaults(func=cmd_goals)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from indicators import demo
+from indicators.checkins import CheckIn, key_result_ids, problems, replace_demo
 from indicators.config import Config
 from indicators.ingest import (
     file_sha256,
@@ -72,7 +75,29 @@ def build_demo_store(path: Path, config: Config, *, actor: str,
         )
         set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat(),
                  config_fingerprint=config_fingerprint(config))
+        replace_demo(con, demo_checkins(config), actor=actor)
     return import_id
+
+
+def demo_checkins(config: Config, path: Path = DEMO_DIR / "checkins.yaml") -> list[CheckIn]:
+    """The demo check-ins on the configured key results (others are skipped: a different
+    config, e.g. the national benchmark's, has other goals)."""
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8") as handle:
+        rows = (yaml.safe_load(handle) or {}).get("checkins", [])
+    known = key_result_ids(config)
+    out = []
+    for row in rows:
+        if row["key_result_id"] not in known:
+            continue
+        checkin = CheckIn(**{**row, "checkin_date": date.fromisoformat(str(row["checkin_date"]))})
+        found = problems(checkin, config, today=demo.AS_OF)
+        if found:
+            raise ValueError(f"{path}: check-in {row['key_result_id']} {row['quarter']}: "
+                             + "; ".join(f"{p.field} {p.code}" for p in found))
+        out.append(checkin)
+    return out
 
 
 def resync_with_config(path: Path, config: Config, *, actor: str) -> None:

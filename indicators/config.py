@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import yaml
 from pydantic import (
@@ -25,6 +25,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+if TYPE_CHECKING:
+    from indicators.goal_config import Objective
 
 Level = Literal["country", "county", "region", "municipality"]
 Direction = Literal["up_is_good", "down_is_good", "neutral"]
@@ -318,11 +321,33 @@ class OmatiimiFile(_Strict):
 ActionStatus = Literal["planned", "ongoing", "done", "paused"]
 
 
+class Count(_Strict):
+    as_of: date
+    done: float = Field(ge=0)
+
+
 class Progress(_Strict):
+    """How far an action has come: `done` of `target` on `as_of`, and the earlier counts
+    (`history`, oldest first) that let a key result on the action show a trend."""
+
     measure: Texts
     done: float = Field(ge=0)
     target: float = Field(gt=0)
     as_of: date
+    history: list[Count] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _history_before(self) -> Progress:
+        dates = [c.as_of for c in self.history]
+        if dates != sorted(set(dates)) or (dates and dates[-1] >= self.as_of):
+            raise PydanticCustomError(
+                "history_order", "history must be in date order, each date once, all before "
+                                 "as_of {as_of}", {"as_of": str(self.as_of)})
+        return self
+
+    def counts(self) -> list[Count]:
+        """Every dated count, the current one last."""
+        return [*self.history, Count(as_of=self.as_of, done=self.done)]
 
 
 class Action(_Strict):
@@ -505,6 +530,7 @@ class Config:
     themes: tuple[ThemeFile, ...]
     phenomena: tuple[Phenomenon, ...] = ()
     rollout: tuple[RolloutEvent, ...] = ()
+    objectives: tuple[Objective, ...] = ()
 
     @cached_property
     def areas(self) -> dict[str, Area]:
@@ -621,26 +647,42 @@ def load_config(root: Path | None = None) -> Config:
         phenomena = _validate(PhenomenaFile, _read_yaml(phenomena_path, root), phenomena_rel)
     except ConfigError as exc:
         issues.extend(exc.issues)
-    rollout: list[RolloutEvent] = []
-    omatiimi_path = root / "omatiimi.yaml"
-    omatiimi_rel = _relative(omatiimi_path, root)
-    if omatiimi_path.is_file():  # optional: a deployment without Omatiimi has no rollout
-        try:
-            rollout = _validate(OmatiimiFile, _read_yaml(omatiimi_path, root), omatiimi_rel).rollout
-        except ConfigError as exc:
-            issues.extend(exc.issues)
+    from indicators.goal_config import GoalsFile, goal_references
+
+    # optional files: a deployment without Omatiimi has no rollout, one may follow no goals
+    omatiimi_rel, omatiimi_file = _optional(OmatiimiFile, root, "omatiimi.yaml", issues)
+    rollout: list[RolloutEvent] = omatiimi_file.rollout if omatiimi_file else []
+    goals_rel, goals_file = _optional(GoalsFile, root, "goals.yaml", issues)
+    objectives: list[Objective] = goals_file.objectives if goals_file else []
     if issues:
         raise ConfigError(issues)
     assert regions is not None and phenomena is not None
     config = Config(root=root, regions_file=regions, themes=tuple(themes),
                     phenomena=tuple(phenomena.phenomena),
                     rollout=tuple(sorted(rollout, key=lambda e: (
-                        e.date, ROLLOUT_ORDER.index(e.event), e.area))))
+                        e.date, ROLLOUT_ORDER.index(e.event), e.area))),
+                    objectives=tuple(objectives))
     issues.extend(_cross_references(config, phenomena_rel))
     issues.extend(_rollout_references(config, rollout, omatiimi_rel))
+    issues.extend(goal_references(config, objectives, goals_rel))
     if issues:
         raise ConfigError(issues)
     return config
+
+
+def _optional(model: type[BaseModel], root: Path, name: str,
+              issues: list[ConfigIssue]) -> tuple[str, Any]:
+    """(relative name, validated file or None): None when the file is absent or invalid (its
+    problems are added to `issues`)."""
+    path = root / name
+    rel = _relative(path, root)
+    if not path.is_file():
+        return rel, None
+    try:
+        return rel, _validate(model, _read_yaml(path, root), rel)
+    except ConfigError as exc:
+        issues.extend(exc.issues)
+        return rel, None
 
 
 def _cross_references(config: Config, rel: str) -> list[ConfigIssue]:

@@ -123,6 +123,19 @@ def is_phone_number(text: str) -> bool:
     return bool(_PHONE_COMPACT.fullmatch(re.sub(r"[ ()\-]", "", text)))
 
 
+def personal_text_kinds(text: str) -> list[str]:
+    """Which kinds of personal data a free text seems to hold: 'identity_code' (anything shaped
+    like one, checked or not), 'email', 'phone'. Empty when none (for notes typed in the UI)."""
+    kinds = []
+    if _HETU_SHAPE.search(text):
+        kinds.append("identity_code")
+    if _EMAIL_ANYWHERE.search(text):
+        kinds.append("email")
+    if any(len(re.sub(r"[^0-9]", "", m.group())) >= 7 for m in _PHONE_ANYWHERE.finditer(text)):
+        kinds.append("phone")
+    return kinds
+
+
 # ---------------------------------------------------------------------------------------------
 # Headers
 # ---------------------------------------------------------------------------------------------

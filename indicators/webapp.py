@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import omatiimi, queries
+from indicators import checkins, goals, omatiimi, queries
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import t
@@ -167,6 +167,27 @@ def group_cells(store_version: str, indicator_id: str, area_codes: tuple[str, ..
                 level: str | None) -> pd.DataFrame:
     indicator = get_config().indicators[indicator_id]
     return queries.group_cells(reader(), indicator, area_codes, level)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
+    """Every key result evaluated on the store's public figures (frozen dataclasses)."""
+    return goals.evaluate(reader(), get_config())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def checkin_history(store_version: str) -> pd.DataFrame:
+    return checkins.history(reader())
+
+
+def save_checkin(checkin: checkins.CheckIn) -> int:
+    """Store a check-in (raises `checkins.CheckInError`, or PermissionError where writing is not
+    allowed); cached reads follow the new store version."""
+    from indicators.settings import local_operator
+
+    if not writes_enabled():
+        raise PermissionError("check-ins are written by maintainers only")
+    return checkins.save(db_path(), checkin, get_config(), actor=local_operator())
 
 
 def url_choice(param: str, options: Sequence[str], default: str, *, label: str,

@@ -98,3 +98,58 @@ def test_validate_import_history_and_rollback(store_path, tmp_path):
 
     missing = _run("import", str(tmp_path / "nope.csv"), db=db, check=False)
     assert missing.returncode == 2
+
+
+def test_goals_json_agrees_with_the_functions_the_page_uses(store_path, reader, config):
+    import json
+    import math
+
+    from indicators import goals
+    from indicators.goal_texts import reason_text
+
+    result = _run("goals", "--format", "json", db=store_path)
+    records = json.loads(result.stdout)
+    assert "key results" in result.stderr and "key results" not in result.stdout
+    expected = goals.evaluate(reader, config)
+    assert [r["id"] for r in records] == [e.key_result_id for e in expected]
+    for record, evaluated in zip(records, expected, strict=True):
+        for key in ("id", "objective", "area", "indicator", "baseline", "latest", "target",
+                    "score", "expected", "status", "forecast", "suppressed"):
+            assert key in record
+        assert record["status"] == evaluated.status
+        assert record["reason_text"] == reason_text(evaluated, config, "fi")
+        assert record["target"] == evaluated.target.value
+        if math.isnan(evaluated.score):
+            assert record["score"] is None
+        else:
+            assert record["score"] == round(evaluated.score, 4)
+            assert 0 <= record["score"] <= 1
+            if evaluated.baseline_declared is False and record["baseline"] is not None:
+                # a reader can recompute the score from the numbers given
+                raw = (record["latest"] - record["baseline"]) / (record["target"]
+                                                                - record["baseline"])
+                if evaluated.reason == "pace":
+                    assert record["score"] == round(min(1, max(0, raw)), 4)
+        if record["forecast"] is not None:
+            assert record["forecast"]["low"] <= record["forecast"]["value"] \
+                <= record["forecast"]["high"]
+        if evaluated.suppressed:
+            hidden = evaluated.baseline if evaluated.baseline and evaluated.baseline.suppressed \
+                else evaluated.latest
+            key = "baseline" if hidden is evaluated.baseline else "latest"
+            assert record[key] is None and record["suppressed"] is True
+    assert any(r["suppressed"] for r in records), "the demo has a hidden baseline"
+    assert any(r["checkins"] for r in records), "the demo has check-ins"
+
+
+def test_goals_csv_for_one_region_and_unknown_area(store_path, reader, config):
+    from indicators import goals
+
+    result = _run("goals", "--area", "SK053", "--format", "csv", db=store_path)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    wanted = [r.key_result_id for r in goals.evaluate(reader, config)
+              if goals.concerns_area(config, r, "SK053")]
+    assert [r["id"] for r in rows] == wanted
+    assert all("SK053" in r["area"] or r["area"] == "KU061" for r in rows)
+    bad = _run("goals", "--area", "KU999", db=store_path, check=False)
+    assert bad.returncode == 2 and "unknown area" in bad.stderr and bad.stdout == ""

@@ -276,3 +276,138 @@ def test_a_link_can_open_the_pools(app):
     at.switch_page("pages/indicator.py").run()
     assert not at.exception
     assert at.radio(key="level_exercise_counselling_referrals").value == "pool"
+
+
+# ------------------------------------------------------------------------------ goals page
+
+
+def _goal_results(reader, config, area=None):
+    from indicators import goals
+
+    return [r for r in goals.evaluate(reader, config) if goals.concerns_area(config, r, area)]
+
+
+def test_goals_page_shows_every_key_result_with_status_path_and_reason(app, reader, config):
+    from indicators import goals
+    from indicators.goal_texts import path_text, reason_text, status_badge, summary_text
+
+    at = app.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Yhteiset tavoitteet"
+    results = _goal_results(reader, config)
+    assert len(results) == sum(len(o.key_results) for o in config.objectives)
+    text = _texts(at)
+    assert f"**{summary_text(goals.status_counts(results), 'fi')}**" in text
+    for result in results:
+        kr = next(k for o in config.objectives for k in o.key_results
+                  if k.id == result.key_result_id)
+        assert f"**{kr.name.fi}**" in text
+        assert path_text(result, config, "fi") in text
+        assert reason_text(result, config, "fi") in text
+        assert status_badge(result.status, "fi") in text  # icon and words
+    # owners as headers, objectives as subheaders
+    headers = [h.value for h in at.header]
+    assert headers == ["Alueellinen ohjausryhmä", "Seudullinen perhekeskustyöryhmä", "Arkitiimi"]
+    assert [s.value for s in at.subheader] == [o.name.fi for o in sorted(
+        config.objectives, key=lambda o: ("steering_group", "regional_working_group",
+                                          "arkitiimi").index(o.owner))]
+    # a hidden baseline is shown as hidden, with the reason, never as a number
+    hidden = [r for r in results if r.reason == "baseline_hidden"]
+    assert hidden and "Lähtötaso .. (salattu)" in path_text(hidden[0], config, "fi")
+
+
+def test_goals_page_links_each_key_result_to_its_indicator_and_phenomenon(app):
+    app.query_params["area"] = "SK053"
+    at = app.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    links = _page_links(at)
+    assert ("Avaa mittari", "indicator=absence_over10_term&area=SK053") in links
+    assert ("Avaa ilmiö", "phenomenon=school_absences&area=SK053") in links
+
+
+def test_goals_page_filters_by_the_chosen_region(app, reader, config):
+    app.query_params["area"] = "SK053"
+    at = app.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    shown = _goal_results(reader, config, "SK053")
+    assert shown and len(shown) < len(_goal_results(reader, config))
+    text = _texts(at)
+    names = {k.id: k.name.fi for o in config.objectives for k in o.key_results}
+    for result in _goal_results(reader, config):
+        inside = any(r.key_result_id == result.key_result_id for r in shown)
+        assert (f"**{names[result.key_result_id]}**" in text) == inside
+    assert any("Forssan seutukunta" in i.value for i in at.info)
+
+
+def test_goals_page_check_in_is_saved_and_shown(writable_app, monkeypatch):
+    import duckdb
+
+    writable_app.query_params["area"] = "SK053"
+    at = writable_app.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    key = "unauthorised_absence_forssa"
+    at.text_area(key=f"seen_{key}").set_value("Kyselyn luku ei vielä muuttunut.")
+    at.text_area(key=f"why_{key}").set_value("Toimet alkoivat vasta syksyllä 2025.")
+    at.text_area(key=f"next_{key}").set_value("Odotetaan kouluterveyskyselyä 2027.")
+    at.text_input(key=f"org_{key}").set_value("Forssan seudun perhekeskustyöryhmä")
+    at.slider(key=f"c_{key}").set_value(6)
+    quarter = at.selectbox(key=f"q_{key}").value
+    submit = [b for b in at.button if b.label == "Tallenna arvio"]
+    index = [i for i, b in enumerate(submit) if b.proto.form_id == f"checkin_{key}"][0]
+    submit[index].click().run()
+    assert not at.exception
+    assert any("Arvio tallennettu" in s.value for s in at.success)
+    import os
+
+    con = duckdb.connect(os.environ["DASHBOARD_DB"], read_only=True)
+    try:
+        rows = con.execute("SELECT quarter, confidence, seen, source FROM key_result_checkin "
+                           "WHERE key_result_id = ?", [key]).fetchall()
+    finally:
+        con.close()
+    assert rows == [(quarter, 6, "Kyselyn luku ei vielä muuttunut.", "ui")]
+    at.run()
+    assert any("luottamus 6/10" in m.value for m in at.markdown)
+
+
+def test_goals_page_refuses_a_check_in_with_personal_data(writable_app):
+    import os
+
+    import duckdb
+
+    writable_app.query_params["area"] = "SK053"
+    at = writable_app.run()
+    at.switch_page("pages/goals.py").run()
+    key = "unauthorised_absence_forssa"
+    before = os.path.getmtime(os.environ["DASHBOARD_DB"])
+    at.text_area(key=f"seen_{key}").set_value("Perhe, puh. 040 123 4567, kertoi tilanteesta.")
+    at.text_area(key=f"why_{key}").set_value("Syy")
+    at.text_area(key=f"next_{key}").set_value("Teemme")
+    at.text_input(key=f"org_{key}").set_value("Koulu")
+    submit = [b for b in at.button if b.label == "Tallenna arvio"
+              and b.proto.form_id == f"checkin_{key}"]
+    submit[0].click().run()
+    assert not at.exception
+    errors = "\n".join(e.value for e in at.error)
+    assert "henkilötietoja (puhelinnumero)" in errors and "Mitä näemme" in errors
+    assert os.path.getmtime(os.environ["DASHBOARD_DB"]) == before
+    con = duckdb.connect(os.environ["DASHBOARD_DB"], read_only=True)
+    try:
+        count = con.execute("SELECT COUNT(*) FROM key_result_checkin WHERE key_result_id = ?",
+                            [key]).fetchone()[0]
+    finally:
+        con.close()
+    assert count == 0
+
+
+def test_goals_page_hides_the_check_in_form_from_viewers(app, monkeypatch):
+    monkeypatch.setenv("DASHBOARD_LOCAL_WRITES", "0")
+    at = app.run()
+    at.switch_page("pages/goals.py").run()
+    assert not at.exception
+    assert not [b for b in at.button if b.label == "Tallenna arvio"]
+    assert not at.get("text_area")

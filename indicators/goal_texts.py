@@ -1,0 +1,145 @@
+"""Words for key results: status by icon and text, the path baseline → latest → target, why the
+status is what it is, the noise and the forecast. Shared by the goals page, the CLI and exports
+(no Streamlit here)."""
+
+from __future__ import annotations
+
+import math
+
+from indicators.config import Config
+from indicators.formatting import format_date, format_number, format_period
+from indicators.goals import NO_FORECAST_REASONS, KeyResultProgress, Point
+from indicators.i18n import t
+from indicators.progress import MIN_FORECAST_POINTS
+
+STATUS_ICONS = {
+    "achieved": ":material/verified:",
+    "on_track": ":material/check_circle:",
+    "lagging": ":material/schedule:",
+    "at_risk": ":material/warning:",
+    "too_early": ":material/hourglass_empty:",
+    "no_new_data": ":material/update_disabled:",
+    "not_assessable": ":material/help:",
+}
+# the same statuses as plain characters, for charts, files and terminals
+STATUS_SYMBOLS = {"achieved": "★", "on_track": "✓", "lagging": "◔", "at_risk": "⚠",
+                  "too_early": "…", "no_new_data": "–", "not_assessable": "?"}
+
+
+def status_label(status: str, lang: str = "fi") -> str:
+    return t(f"goals.status.{status}", lang)
+
+
+def status_badge(status: str, lang: str = "fi") -> str:
+    """Icon **and** text, as Streamlit markdown (never colour alone)."""
+    return f"{STATUS_ICONS[status]} {status_label(status, lang)}"
+
+
+def status_plain(status: str, lang: str = "fi") -> str:
+    return f"{STATUS_SYMBOLS[status]} {status_label(status, lang)}"
+
+
+def unit_suffix(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    if result.source == "median_days":
+        return t("goals.unit.days", lang)
+    if result.source == "action":
+        return ""
+    return t(f"goals.unit.{config.indicators[result.indicator_id or ''].unit}", lang)
+
+
+def when_text(point: Point, lang: str = "fi") -> str:
+    """A period as people read it (`7–9/2026`), or a count's date (`31.10.2026`)."""
+    try:
+        return format_period(point.label, lang)
+    except ValueError:
+        return format_date(point.when, lang)
+
+
+def value_text(result: KeyResultProgress, point: Point | None, config: Config,
+               lang: str = "fi") -> str:
+    """`15,42 ‰`, `..` for a hidden figure, `–` for none."""
+    if point is None:
+        return t("goals.no_figure", lang)
+    if point.suppressed:
+        return t("goals.hidden_figure", lang)
+    if math.isnan(point.value):
+        return t("goals.no_figure", lang)
+    suffix = unit_suffix(result, config, lang)
+    number = format_number(point.value, result.decimals, lang)
+    return f"{number} {suffix}".strip()
+
+
+def path_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    """Lähtötaso 19,2 ‰ (10–12/2024) → Viimeisin 15,4 ‰ (7–9/2026) → Tavoite 14,0 ‰ (10–12/2027)."""
+    parts = []
+    for key, point in (("baseline", result.baseline), ("latest", result.latest),
+                       ("target", result.target)):
+        when = when_text(point, lang) if point is not None else t("goals.no_figure", lang)
+        parts.append(t(f"goals.path.{key}", lang, value=value_text(result, point, config, lang),
+                       when=when))
+    return " → ".join(parts)
+
+
+def percent(share: float, lang: str = "fi") -> str:
+    return format_number(100 * share, 0, lang) if not math.isnan(share) else "–"
+
+
+def reason_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    """Why the status is what it is, in one or two sentences a reader can check."""
+    latest = result.latest
+    params = {
+        "score": percent(result.score, lang),
+        "expected": percent(result.expected, lang),
+        "ratio": percent(result.ratio, lang),
+        "when": when_text(latest, lang) if latest else "–",
+        "baseline_when": when_text(result.baseline, lang) if result.baseline else "–",
+        "target": value_text(result, result.target, config, lang),
+        "latest": value_text(result, latest, config, lang),
+    }
+    text = t(f"goals.reason.{result.reason}", lang, **params)
+    if result.next_period and result.status in ("no_new_data", "too_early", "on_track",
+                                                "lagging", "at_risk", "achieved"):
+        text += " " + next_text(result, config, lang)
+    return text
+
+
+def next_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    indicator = config.indicators.get(result.indicator_id or "")
+    key = "goals.next.survey" if indicator is not None and indicator.period_type == "survey" \
+        else "goals.next.year"
+    return t(key, lang, period=result.next_period)
+
+
+def noise_text(result: KeyResultProgress, lang: str = "fi") -> str:
+    if result.noise == "unknown" and (result.latest is None or result.baseline is None
+                                      or result.latest.when <= result.baseline.when):
+        return t("goals.noise.no_change_yet", lang)
+    return t(f"goals.noise.{result.noise}", lang)
+
+
+def forecast_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    forecast = result.forecast
+    if forecast is None:
+        if result.reason in NO_FORECAST_REASONS:
+            return t("goals.forecast.none", lang)
+        return t("goals.forecast.too_few", lang, n=result.forecast_points,
+                 needed=MIN_FORECAST_POINTS)
+    return t(f"goals.forecast.{forecast.reach}", lang,
+             when=when_text(result.target, lang),
+             value=value_text(result, Point("", result.target.when, forecast.value), config,
+                              lang),
+             low=format_number(forecast.low, result.decimals, lang),
+             high=format_number(forecast.high, result.decimals, lang),
+             n=forecast.points)
+
+
+def summary_text(counts: dict[str, int], lang: str = "fi") -> str:
+    """'7 / 18 avaintulosta aikataulussa tai saavutettu' and the rest by status."""
+    total = sum(counts.values())
+    good = counts.get("on_track", 0) + counts.get("achieved", 0)
+    rest = [f"{status_plain(code, lang)} {n}" for code, n in counts.items() if n]
+    return t("goals.summary", lang, good=good, total=total, rest=" · ".join(rest))
+
+
+def area_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
+    return ", ".join(config.areas[c].short(lang) for c in result.area_codes)

@@ -1,0 +1,239 @@
+"""Shared goals (`/goals`): objectives by owner and area, each key result a card with its trend,
+baseline → latest → target, status by icon and words with the reason, the forecast, and the
+quarterly check-ins (entered here by maintainers)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from indicators import checkins, goals, webapp
+from indicators.downloads import to_excel_csv
+from indicators.formatting import format_date, format_number, format_period
+from indicators.goal_config import OWNER_ORDER
+from indicators.goal_export import key_result_frame, key_result_records
+from indicators.goal_figures import key_result_figure, key_result_table, key_result_text
+from indicators.goal_texts import (
+    area_text,
+    forecast_text,
+    noise_text,
+    path_text,
+    percent,
+    reason_text,
+    status_badge,
+    summary_text,
+)
+from indicators.i18n import t
+from indicators.ui_text import as_of_text
+
+webapp.ensure_entrypoint()
+lang = webapp.current_language()
+config = webapp.get_config()
+version = webapp.version()
+meta = webapp.store_meta(version)
+
+st.title(t("goals.title", lang))
+st.markdown(t("goals.intro", lang))
+if meta.get("as_of"):
+    st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
+if not config.objectives:
+    st.info(t("goals.no_goals", lang), icon=":material/info:")
+    st.stop()
+
+chosen = st.query_params.get("area")
+chosen = chosen if chosen in config.areas else None
+results = [r for r in webapp.goal_results(version) if goals.concerns_area(config, r, chosen)]
+if chosen is not None and config.areas[chosen].level not in ("county", "country"):
+    st.info(t("goals.area_filter", lang, area=config.areas[chosen].name(lang)),
+            icon=":material/filter_alt:")
+if not results:
+    st.info(t("goals.none", lang), icon=":material/info:")
+    st.stop()
+
+history = webapp.checkin_history(version)
+records = key_result_records(results, config, history, lang)
+st.markdown(f"**{summary_text(goals.status_counts(results), lang)}**")
+st.caption(t("goals.status_help", lang))
+st.download_button(t("goals.download", lang), data=to_excel_csv(key_result_frame(records)),
+                   file_name=f"avaintulokset_{chosen or config.county_code}.csv",
+                   mime="text/csv", key="goals_download")
+
+can_write = webapp.writes_enabled()
+by_objective: dict[str, list[goals.KeyResultProgress]] = {}
+for result in results:
+    by_objective.setdefault(result.objective_id, []).append(result)
+objectives = [o for o in config.objectives if o.id in by_objective]
+phenomenon_names = {p.id: p.name.get(lang) for p in config.phenomena}
+
+
+def confidence_items(rows: pd.DataFrame) -> str:
+    return ", ".join(f"{format_period(str(r['quarter']), lang)}: {int(r['confidence'])}"
+                     for r in rows.to_dict("records"))
+
+
+def quarter_choices() -> list[str]:
+    """The quarter just ended and the three before it (check-ins look back on a quarter)."""
+    today = date.today()
+    year, quarter = today.year, (today.month - 1) // 3  # the previous quarter, 0 = last year's Q4
+    out = []
+    for _ in range(4):
+        if quarter == 0:
+            year, quarter = year - 1, 4
+        out.append(f"{year}Q{quarter}")
+        quarter -= 1
+    return out
+
+
+def checkin_form(result: goals.KeyResultProgress) -> None:
+    key = result.key_result_id
+    with st.form(f"checkin_{key}", clear_on_submit=False):
+        st.caption(t("goals.checkin.privacy", lang))
+        quarter = st.selectbox(t("goals.checkin.quarter", lang), quarter_choices(),
+                               format_func=lambda q: format_period(q, lang), key=f"q_{key}")
+        confidence = st.slider(t("goals.checkin.confidence", lang), 1, 10, 5, key=f"c_{key}")
+        seen = st.text_area(t("goals.checkin.seen", lang), max_chars=checkins.MAX_TEXT,
+                            key=f"seen_{key}")
+        why = st.text_area(t("goals.checkin.why", lang), max_chars=checkins.MAX_TEXT,
+                           key=f"why_{key}")
+        next_steps = st.text_area(t("goals.checkin.next_steps", lang),
+                                  max_chars=checkins.MAX_TEXT, key=f"next_{key}")
+        organisation = st.text_input(t("goals.checkin.organisation", lang),
+                                     max_chars=checkins.MAX_ORGANISATION, key=f"org_{key}")
+        day = st.date_input(t("goals.checkin.date", lang), value=date.today(),
+                            max_value=date.today(), format="DD.MM.YYYY", key=f"d_{key}")
+        if not st.form_submit_button(t("goals.checkin.save", lang)):
+            return
+    checkin = checkins.CheckIn(key, quarter, int(confidence), seen, why, next_steps,
+                               organisation, day)
+    try:
+        revision = webapp.save_checkin(checkin)
+    except checkins.CheckInError as exc:
+        lines = [t("goals.checkin.failed", lang)]
+        for problem in exc.problems:
+            context = dict(problem.context)
+            if problem.code == "personal":
+                context["kinds"] = ", ".join(t(f"goals.checkin.kinds.{k}", lang)
+                                             for k in str(context["kinds"]).split(", "))
+            lines.append(f"- {t(f'goals.checkin.field.{problem.field}', lang)}: "
+                         f"{t(f'goals.checkin.problem.{problem.code}', lang, **context)}")
+        st.error("\n".join(lines), icon=":material/error:")
+        return
+    except PermissionError:
+        st.error(t("goals.checkin.writes_off", lang), icon=":material/lock:")
+        return
+    st.success(t("goals.checkin.saved", lang, quarter=format_period(quarter, lang),
+                 revision=revision), icon=":material/check:")
+
+
+def show_key_result(result: goals.KeyResultProgress) -> None:
+    objective = next(o for o in config.objectives if o.id == result.objective_id)
+    kr = next(k for k in objective.key_results if k.id == result.key_result_id)
+    with st.container(border=True):
+        st.markdown(f"**{kr.name.get(lang)}**")
+        st.markdown(f"{status_badge(result.status, lang)} · "
+                    f"{t(f'goals.kr.{result.commitment}', lang)}",
+                    help=t("goals.kr.commitment_help", lang))
+        st.markdown(path_text(result, config, lang))
+        st.plotly_chart(key_result_figure(result, config, lang), width="stretch",
+                        config={"displaylogo": False, "displayModeBar": False},
+                        key=f"chart_{result.key_result_id}")
+        st.caption(key_result_text(result, config, lang))
+        st.markdown(reason_text(result, config, lang))
+        st.caption(noise_text(result, lang))
+        st.caption(forecast_text(result, config, lang))
+        if result.milestones:
+            items = ", ".join(
+                f"{format_period(m.label, lang)}: {format_number(m.value, result.decimals, lang)}"
+                for m in result.milestones)
+            st.caption(t("goals.kr.milestones", lang, items=items))
+        st.caption(t("goals.kr.area", lang, areas=area_text(result, config, lang)))
+        rows = history[history["key_result_id"] == result.key_result_id] \
+            if not history.empty else history
+        if len(rows):
+            last = rows.sort_values("quarter").iloc[-1]
+            st.markdown(t("goals.kr.latest_checkin", lang,
+                          quarter=format_period(str(last["quarter"]), lang),
+                          organisation=last["organisation"],
+                          date=format_date(pd.Timestamp(last["checkin_date"]).date(), lang),
+                          confidence=int(last["confidence"])))
+            st.markdown(f"> {last['seen']}  \n> {last['why']}  \n> {last['next_steps']}")
+            st.caption(t("goals.kr.confidence_trend", lang, items=confidence_items(
+                rows.sort_values("quarter"))))
+        else:
+            st.caption(t("goals.kr.no_checkins", lang))
+        links = st.columns(2)
+        area = result.area_codes[0]
+        if result.indicator_id is not None:
+            links[0].page_link("pages/indicator.py", label=t("goals.kr.open_indicator", lang),
+                               icon=":material/show_chart:",
+                               query_params={"indicator": result.indicator_id, "area": area})
+        if result.phenomenon_id is not None:
+            links[1].page_link("pages/phenomena.py", label=t("goals.kr.open_phenomenon", lang),
+                               icon=":material/insights:",
+                               query_params={"phenomenon": result.phenomenon_id, "area": area})
+        with st.expander(t("goals.kr.details", lang)):
+            st.dataframe(key_result_table(result, config, lang), hide_index=True,
+                         width="stretch")
+            if len(rows):
+                st.markdown(f"**{t('goals.checkin.history', lang)}**")
+                st.dataframe(checkin_table(rows), hide_index=True, width="stretch")
+        if can_write:
+            with st.expander(t("goals.checkin.add", lang), icon=":material/edit_note:"):
+                checkin_form(result)
+
+
+def checkin_table(rows: pd.DataFrame) -> pd.DataFrame:
+    ordered = rows.sort_values("quarter", ascending=False)
+    return pd.DataFrame({
+        t("goals.checkin.col.quarter", lang): [format_period(str(q), lang)
+                                               for q in ordered["quarter"]],
+        t("goals.checkin.col.confidence", lang): ordered["confidence"].astype(int).to_list(),
+        t("goals.checkin.col.seen", lang): ordered["seen"].to_list(),
+        t("goals.checkin.col.why", lang): ordered["why"].to_list(),
+        t("goals.checkin.col.next_steps", lang): ordered["next_steps"].to_list(),
+        t("goals.checkin.col.organisation", lang): ordered["organisation"].to_list(),
+        t("goals.checkin.col.checkin_date", lang): [
+            format_date(pd.Timestamp(d).date(), lang) for d in ordered["checkin_date"]],
+    })
+
+
+for owner in OWNER_ORDER:
+    owned = [o for o in objectives if o.owner == owner]
+    if not owned:
+        continue
+    st.header(t(f"goals.owner.{owner}", lang))
+    for objective in owned:
+        members = by_objective[objective.id]
+        st.subheader(objective.name.get(lang))
+        if objective.description is not None:
+            st.markdown(objective.description.get(lang))
+        facts = [", ".join(config.areas[c].name(lang) for c in objective.areas),
+                 t("goals.objective.period", lang,
+                   start=format_period(objective.period.start, lang),
+                   end=format_period(objective.period.end, lang))]
+        if objective.phenomenon in phenomenon_names:
+            facts.append(t("goals.objective.phenomenon", lang,
+                           name=phenomenon_names[objective.phenomenon]))
+        st.caption(" · ".join(facts))
+        score = goals.objective_score(members)
+        scored = sum(not math.isnan(r.score) for r in members)
+        if math.isnan(score):
+            st.markdown(t("goals.objective.score_none", lang))
+        else:
+            st.markdown(t("goals.objective.score", lang, score=percent(score, lang), n=scored,
+                          total=len(members)))
+        columns = st.columns(2)
+        for i, result in enumerate(members):
+            with columns[i % 2]:
+                show_key_result(result)
+
+if not history.empty:
+    shown = history[history["key_result_id"].isin([r.key_result_id for r in results])]
+    st.download_button(t("goals.checkin.download", lang),
+                       data=to_excel_csv(shown.drop(columns=["actor", "source", "entered_at",
+                                                             "revision"])),
+                       file_name=f"neljannesvuosiarviot_{chosen or config.county_code}.csv",
+                       mime="text/csv", key="checkins_download")
