@@ -99,7 +99,19 @@ def writes_enabled() -> bool:
         return True
     if not isinstance(address, str):  # no real connection (AppTest's harness)
         return True
-    return address in ("127.0.0.1", "::1")
+    return is_loopback(address)
+
+
+def is_loopback(address: str) -> bool:
+    """127.0.0.1, ::1, and IPv4 loopback as an IPv6 server reports it (::ffff:127.0.0.1)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return (mapped or ip).is_loopback
 
 
 def save_upload(name: str, data: bytes) -> Path:
@@ -173,6 +185,16 @@ def group_cells(store_version: str, indicator_id: str, area_codes: tuple[str, ..
 def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
     """Every key result evaluated on the store's public figures (frozen dataclasses)."""
     return goals.evaluate(reader(), get_config())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def goal_figure(store_version: str, key_result_id: str, lang: str) -> dict:
+    """A key result's card chart as plotly's dict: building a figure costs ~30 ms and the goals
+    page draws one per key result, so the page reuses them until the store changes."""
+    from indicators.goal_figures import key_result_figure
+
+    result = next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
+    return key_result_figure(result, get_config(), lang).to_dict()
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)

@@ -15,7 +15,7 @@ from indicators.downloads import to_excel_csv
 from indicators.formatting import format_date, format_number, format_period
 from indicators.goal_config import OWNER_ORDER
 from indicators.goal_export import key_result_frame, key_result_records
-from indicators.goal_figures import key_result_figure, key_result_table, key_result_text
+from indicators.goal_figures import key_result_table, key_result_text
 from indicators.goal_texts import (
     area_text,
     forecast_text,
@@ -87,6 +87,10 @@ def quarter_choices() -> list[str]:
     return out
 
 
+def open_form(key_result_id: str) -> None:
+    st.session_state["checkin_for"] = key_result_id
+
+
 def checkin_form(result: goals.KeyResultProgress) -> None:
     key = result.key_result_id
     with st.form(f"checkin_{key}", clear_on_submit=False):
@@ -137,7 +141,7 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                     f"{t(f'goals.kr.{result.commitment}', lang)}",
                     help=t("goals.kr.commitment_help", lang))
         st.markdown(path_text(result, config, lang))
-        st.plotly_chart(key_result_figure(result, config, lang), width="stretch",
+        st.plotly_chart(webapp.goal_figure(version, result.key_result_id, lang), width="stretch",
                         config={"displaylogo": False, "displayModeBar": False},
                         key=f"chart_{result.key_result_id}")
         st.caption(key_result_text(result, config, lang))
@@ -180,9 +184,15 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
             if len(rows):
                 st.markdown(f"**{t('goals.checkin.history', lang)}**")
                 st.dataframe(checkin_table(rows), hide_index=True, width="stretch")
-        if can_write:
-            with st.expander(t("goals.checkin.add", lang), icon=":material/edit_note:"):
-                checkin_form(result)
+        if can_write:  # one form at a time: the card whose button was pressed
+            if st.session_state.get("checkin_for") == result.key_result_id:
+                with st.container(border=True):
+                    st.markdown(f"**{t('goals.checkin.add', lang)}**")
+                    checkin_form(result)
+            else:
+                st.button(t("goals.checkin.add", lang), icon=":material/edit_note:",
+                          key=f"open_{result.key_result_id}", on_click=open_form,
+                          args=(result.key_result_id,))
 
 
 def checkin_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -164,3 +164,48 @@ def test_cli_import_while_serving_shows_on_the_next_load(server, browser, tmp_pa
         timeout=30000)
     _assert_no_error(page)
     page.close()
+
+
+def test_goals_page_and_a_check_in_in_a_real_browser(server, browser, tmp_path):
+    """The goals page for the Forssa region: a card per key result with its chart, status in
+    words, and a check-in typed into the form, saved and shown after a reload."""
+    import duckdb
+
+    url, db = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url + "/goals?area=SK053", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Yhteiset tavoitteet").first.wait_for(timeout=30000)
+    page.get_by_text("avaintulosta aikataulussa tai saavutettu", exact=False).first.wait_for(
+        timeout=30000)
+    charts = page.locator(".js-plotly-plot")
+    charts.nth(6).wait_for(timeout=30000)
+    assert charts.count() == 7  # the seven key results that concern the Forssa region
+    labels = " ".join(charts.first.locator(".annotation-text").all_text_contents())
+    assert "Tavoite" in labels
+    body = page.locator("body").inner_text()
+    assert "Lähtötaso" in body and "Viimeisin" in body and "Vaarassa" in body
+    _assert_no_error(page)
+
+    page.get_by_role("button", name="Kirjaa neljännesvuosiarvio").first.click()
+    form = page.locator('[data-testid="stForm"]')
+    form.wait_for(timeout=30000)
+    assert form.count() == 1
+    form.get_by_label("Mitä näemme").fill("Viive lyheni syksyllä.")
+    form.get_by_label("Miksi ajattelemme niin").fill("Keskiviikon aika on taas käytössä.")
+    form.get_by_label("Mitä teemme seuraavaksi").fill("Seurataan lokakuun lukuja.")
+    form.get_by_label("Kirjaajan organisaatio").fill("Forssan seudun perhekeskus")
+    form.get_by_role("button", name="Tallenna arvio").click()
+    page.get_by_text("Arvio tallennettu", exact=False).first.wait_for(timeout=30000)
+    _assert_no_error(page)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT key_result_id, seen, source FROM key_result_checkin "
+                           "WHERE source = 'ui'").fetchall()
+    finally:
+        con.close()
+    assert rows == [("omatiimi_days_forssa", "Viive lyheni syksyllä.", "ui")]
+    page.reload(wait_until="domcontentloaded")
+    page.get_by_text("Viive lyheni syksyllä.", exact=False).first.wait_for(timeout=30000)
+    page.screenshot(path=str(tmp_path / "goals.png"), full_page=True)
+    page.close()

@@ -350,6 +350,9 @@ def test_goals_page_check_in_is_saved_and_shown(writable_app, monkeypatch):
     at.switch_page("pages/goals.py").run()
     assert not at.exception
     key = "unauthorised_absence_forssa"
+    assert not at.get("text_area")  # no form until a card's button asks for one
+    at.button(key=f"open_{key}").click().run()
+    assert len(at.get("form")) == 1
     at.text_area(key=f"seen_{key}").set_value("Kyselyn luku ei vielä muuttunut.")
     at.text_area(key=f"why_{key}").set_value("Toimet alkoivat vasta syksyllä 2025.")
     at.text_area(key=f"next_{key}").set_value("Odotetaan kouluterveyskyselyä 2027.")
@@ -384,6 +387,7 @@ def test_goals_page_refuses_a_check_in_with_personal_data(writable_app):
     at.switch_page("pages/goals.py").run()
     key = "unauthorised_absence_forssa"
     before = os.path.getmtime(os.environ["DASHBOARD_DB"])
+    at.button(key=f"open_{key}").click().run()
     at.text_area(key=f"seen_{key}").set_value("Perhe, puh. 040 123 4567, kertoi tilanteesta.")
     at.text_area(key=f"why_{key}").set_value("Syy")
     at.text_area(key=f"next_{key}").set_value("Teemme")
@@ -409,5 +413,6 @@ def test_goals_page_hides_the_check_in_form_from_viewers(app, monkeypatch):
     at = app.run()
     at.switch_page("pages/goals.py").run()
     assert not at.exception
-    assert not [b for b in at.button if b.label == "Tallenna arvio"]
+    assert not [b for b in at.button if b.label in ("Tallenna arvio",
+                                                    "Kirjaa neljännesvuosiarvio")]
     assert not at.get("text_area")
