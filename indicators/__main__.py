@@ -17,15 +17,25 @@ def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
 
-def _open_store():
-    """A reader of the store, or None (with a message) when there is no store yet."""
+def _open_store(config):
+    """A reader of the store, or None (with a message) when there is no store yet.
+
+    Like the app, first recomputes the disclosure decisions when the config changed since the
+    store was written (a raised `min_n` must hide cells before anything is printed)."""
+    from indicators.build import resync_with_config, store_matches_config
     from indicators.store import StoreReader
 
     path = db_path()
     if not path.exists():
         _err(f"no store at {path}; run `python -m indicators demo` or import data first")
         return None
-    return StoreReader(path)
+    reader = StoreReader(path)
+    if not store_matches_config(reader, config):
+        reader.close()
+        resync_with_config(path, config, actor=local_operator())
+        _err("the config changed since the store was written: disclosure decisions recomputed")
+        reader = StoreReader(path)
+    return reader
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -71,7 +81,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.area is not None and args.area not in config.areas:
         _err(f"unknown area {args.area!r}; known: {', '.join(config.areas)}")
         return 2
-    reader = _open_store()
+    reader = _open_store(config)
     if reader is None:
         return 2
     try:
@@ -211,7 +221,7 @@ def cmd_goals(args: argparse.Namespace) -> int:
         return 2
     if not config.objectives:
         _err("no goals: config/goals.yaml is missing")
-    reader = _open_store()
+    reader = _open_store(config)
     if reader is None:
         return 2
     try:

@@ -307,11 +307,23 @@ def _key_result_references(config: Config, objective: Objective, kr: KeyResult, 
         elif kr.area is not None and kr.area not in action.areas:
             issue(".area", "area_outside_action", f"action {action.id} is not done in {kr.area}",
                   code=kr.area, id=action.id)
+        elif kr.area is not None and len(action.areas) > 1:
+            issue(".area", "action_counts_all_areas",
+                  f"action {action.id} counts its areas ({', '.join(action.areas)}) together: "
+                  "a key result on it cannot be for one of them", id=action.id)
         elif kr.area is None and not any(within(config, code, top) for code in action.areas
                                          for top in objective.areas):
             issue(".action", "action_outside_objective",
                   f"action {action.id} is done in {', '.join(action.areas)}, none of them in the "
                   "objective's areas", id=action.id)
+        if action is not None:
+            for key, when in ((".target.period", kr.target.period),
+                              *((f".milestones[{m}].period", ms.period)
+                                for m, ms in enumerate(kr.milestones))):
+                if period_end(when) <= action.start:
+                    issue(key, "before_action_start",
+                          f"{when} ends before action {action.id} starts ({action.start})",
+                          period=when, start=str(action.start))
         return out
     indicator = config.indicators.get(kr.indicator or "")
     if indicator is None:
@@ -320,6 +332,8 @@ def _key_result_references(config: Config, objective: Objective, kr: KeyResult, 
         return out
     level = kr.level
     allowed = LEVELS_OF_PERIOD_TYPE[indicator.period_type]
+    if indicator.period_type == "month" and indicator.period_aggregation == "none":
+        allowed = ("month",)  # quarters and years are not summed for this indicator
     if level not in allowed:
         issue(".target.period", "level_not_available",
               f"{indicator.id} is reported by {indicator.period_type}: a key result can follow "

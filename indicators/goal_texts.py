@@ -10,7 +10,7 @@ from indicators.config import Config
 from indicators.formatting import format_date, format_number, format_period
 from indicators.goals import NO_FORECAST_REASONS, KeyResultProgress, Point
 from indicators.i18n import t
-from indicators.progress import MIN_FORECAST_POINTS
+from indicators.progress import MIN_FORECAST_POINTS, pace_percent
 
 STATUS_ICONS = {
     "achieved": ":material/verified:",
@@ -66,7 +66,10 @@ def value_text(result: KeyResultProgress, point: Point | None, config: Config,
         return t("goals.no_figure", lang)
     suffix = unit_suffix(result, config, lang)
     number = format_number(point.value, result.decimals, lang)
-    return f"{number} {suffix}".strip()
+    text = f"{number} {suffix}".strip()
+    if result.source == "median_days" and point is not result.target:
+        return t("goals.about", lang, value=text)  # estimated inside a class of days
+    return text
 
 
 def path_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
@@ -90,7 +93,9 @@ def reason_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> 
     params = {
         "score": percent(result.score, lang),
         "expected": percent(result.expected, lang),
-        "ratio": percent(result.ratio, lang),
+        "ratio": format_number(pace_percent(result.score, result.expected), 0, lang),
+        "start": format_date(result.baseline.when, lang) if result.baseline else "–",
+        "end": format_date(result.target.when, lang),
         "when": when_text(latest, lang) if latest else "–",
         "baseline_when": when_text(result.baseline, lang) if result.baseline else "–",
         "target": value_text(result, result.target, config, lang),
@@ -111,10 +116,24 @@ def next_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> st
 
 
 def noise_text(result: KeyResultProgress, lang: str = "fi") -> str:
-    if result.noise == "unknown" and (result.latest is None or result.baseline is None
-                                      or result.latest.when <= result.baseline.when):
-        return t("goals.noise.no_change_yet", lang)
+    if result.noise == "unknown":
+        if result.suppressed:
+            return t("goals.noise.hidden", lang)
+        if result.latest is None or result.baseline is None \
+                or result.latest.when <= result.baseline.when:
+            return t("goals.noise.no_change_yet", lang)
+        if result.baseline_declared:
+            return t("goals.noise.declared", lang)
     return t(f"goals.noise.{result.noise}", lang)
+
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def plain_markdown(text: str) -> str:
+    """Typed text shown as itself in Markdown: no headings, links, images or HTML, one line."""
+    flat = " ".join(str(text).split())
+    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in flat)
 
 
 def forecast_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:

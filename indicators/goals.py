@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_EVEN, Decimal
 
 import pandas as pd
 
@@ -75,12 +74,8 @@ NO_FORECAST_REASONS = ("no_data", "baseline_missing", "baseline_hidden", "target
 
 
 def shown_value(value: float, decimals: int) -> float:
-    """`value` rounded exactly as the page prints it (Babel: the decimal text of the float,
-    half to even), so that scores and statuses follow from the numbers a reader sees."""
-    if math.isnan(value):
-        return value
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_EVEN))
+    """`value` rounded exactly as the page prints it (see `progress.shown`)."""
+    return progress.shown(value, decimals)
 
 
 def _point_from_row(row: pd.Series) -> Point:
@@ -185,10 +180,10 @@ def evaluate_key_result(reader: Reader, config: Config, objective: Objective,
     by_label = {p.label: p for p in points}
     data_base = by_label.get(base_period)
     declared = kr.baseline.value is not None
-    if declared:
+    if declared and not (data_base is not None and data_base.suppressed):
         baseline: Point | None = Point(base_period, period_end(base_period),
                                        float(kr.baseline.value or 0.0))
-    else:
+    else:  # from the data; a declared value never stands in for a hidden cell of that period
         baseline = data_base
     base_end = period_end(base_period)
     # the latest figure is one from the baseline period on: an older one says nothing of progress
@@ -265,7 +260,12 @@ def _evaluate_action(config: Config, objective: Objective, kr: KeyResult, target
         base_label = kr.baseline.period
     else:
         base_when, base_label = action.start, action.start.isoformat()
-    baseline = Point(base_label, base_when, kr.baseline.value or 0.0)
+    if kr.baseline.value is not None:
+        base_value = float(kr.baseline.value)
+    else:  # what was done by then: the last count on or before the baseline date, else zero
+        before = [c for c in action.progress.counts() if c.as_of <= base_when]
+        base_value = float(before[-1].done) if before else 0.0
+    baseline = Point(base_label, base_when, base_value)
     counts = [Point(c.as_of.isoformat(), c.as_of, float(c.done))
               for c in action.progress.counts() if c.as_of > base_when]
     points = [baseline, *counts]
@@ -280,6 +280,10 @@ def _evaluate_action(config: Config, objective: Objective, kr: KeyResult, target
     upward = target.value > baseline.value
     forecast = progress.linear_forecast([p.when for p in points], [p.value for p in points],
                                         target.when, target.value, upward=upward)
+    if forecast is not None:  # a count of what has been done is never below zero
+        forecast = Forecast(max(forecast.value, 0.0), max(forecast.low, 0.0),
+                            max(forecast.high, 0.0), forecast.slope_per_year, forecast.points,
+                            forecast.reach)
     area_codes = tuple(c for c in action.areas
                        if any(within(config, c, top) for top in objective.areas))
     return KeyResultProgress(

@@ -123,15 +123,23 @@ def is_phone_number(text: str) -> bool:
     return bool(_PHONE_COMPACT.fullmatch(re.sub(r"[ ()\-]", "", text)))
 
 
+# "nimi(at)kunta.fi", "nimi [at] kunta.fi": addresses written to dodge spam filters
+_EMAIL_SPELLED = re.compile(r"[^\s@()\[\]]{1,64}\s?[(\[]\s?(?:at|ät|a)\s?[)\]]\s?"
+                            r"[^\s@]{1,253}\.[^\W\d_]{2,63}", re.IGNORECASE)
+# a phone number in running text does not start inside a word or code ("SK051 2026Q3")
+_PHONE_IN_TEXT = re.compile(r"(?<![0-9A-Za-zÅÄÖåäö])(?:\+|0)[0-9][0-9 ()\-]{5,24}[0-9](?![0-9])")
+
+
 def personal_text_kinds(text: str) -> list[str]:
     """Which kinds of personal data a free text seems to hold: 'identity_code' (anything shaped
-    like one, checked or not), 'email', 'phone'. Empty when none (for notes typed in the UI)."""
+    like one, checked or not), 'email', 'phone'. Empty when none (for notes typed in the UI).
+    Names cannot be told from other words reliably; the form asks people not to write them."""
     kinds = []
     if _HETU_SHAPE.search(text):
         kinds.append("identity_code")
-    if _EMAIL_ANYWHERE.search(text):
+    if _EMAIL_ANYWHERE.search(text) or _EMAIL_SPELLED.search(text):
         kinds.append("email")
-    if any(len(re.sub(r"[^0-9]", "", m.group())) >= 7 for m in _PHONE_ANYWHERE.finditer(text)):
+    if any(len(re.sub(r"[^0-9]", "", m.group())) >= 7 for m in _PHONE_IN_TEXT.finditer(text)):
         kinds.append("phone")
     return kinds
 

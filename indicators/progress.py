@@ -21,6 +21,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 import numpy as np
@@ -71,8 +72,25 @@ def expected_score(baseline_end: date, data_date: date | None, target_end: date)
     return min(1.0, max(0.0, (data_date - baseline_end).days / span))
 
 
+def shown(value: float, decimals: int) -> float:
+    """`value` rounded as the page prints it (Babel: the float's decimal text, half to even), so
+    that every judgement follows from numbers a reader sees."""
+    if _missing(value):
+        return math.nan
+    quantum = Decimal(1).scaleb(-decimals)
+    return float(Decimal(str(float(value))).quantize(quantum, rounding=ROUND_HALF_EVEN))
+
+
+def pace_percent(score_now: float, expected: float) -> float:
+    """Pace as the card shows it: score / expected in whole percent."""
+    if _missing(score_now) or _missing(expected) or expected == 0:
+        return math.nan
+    return shown(100 * score_now / expected, 0)
+
+
 def status(score_now: float, expected: float, *, new_data: bool) -> tuple[Status, float]:
-    """(status, score / expected); the ratio is NaN where no pace is judged."""
+    """(status, score / expected); the ratio is NaN where no pace is judged. The thresholds
+    apply to the pace in whole percent as shown ("vauhti on 95 % odotetusta" is on track)."""
     if _missing(score_now):
         return "not_assessable", math.nan
     if score_now >= 1.0:
@@ -82,9 +100,10 @@ def status(score_now: float, expected: float, *, new_data: bool) -> tuple[Status
     if _missing(expected) or expected < TOO_EARLY_EXPECTED:
         return "too_early", math.nan
     ratio = score_now / expected
-    if ratio >= ON_TRACK_RATIO:
+    pace = pace_percent(score_now, expected)
+    if pace >= 100 * ON_TRACK_RATIO:
         return "on_track", ratio
-    if ratio >= LAGGING_RATIO:
+    if pace >= 100 * LAGGING_RATIO:
         return "lagging", ratio
     return "at_risk", ratio
 

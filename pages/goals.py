@@ -22,6 +22,7 @@ from indicators.goal_texts import (
     noise_text,
     path_text,
     percent,
+    plain_markdown,
     reason_text,
     status_badge,
     summary_text,
@@ -58,7 +59,7 @@ records = key_result_records(results, config, history, lang)
 st.markdown(f"**{summary_text(goals.status_counts(results), lang)}**")
 st.caption(t("goals.status_help", lang))
 st.download_button(t("goals.download", lang), data=to_excel_csv(key_result_frame(records)),
-                   file_name=f"avaintulokset_{chosen or config.county_code}.csv",
+                   file_name=t("goals.file.key_results", lang, area=chosen or config.county_code),
                    mime="text/csv", key="goals_download")
 
 can_write = webapp.writes_enabled()
@@ -87,7 +88,7 @@ def quarter_choices() -> list[str]:
     return out
 
 
-def open_form(key_result_id: str) -> None:
+def open_form(key_result_id: str | None) -> None:
     st.session_state["checkin_for"] = key_result_id
 
 
@@ -128,8 +129,12 @@ def checkin_form(result: goals.KeyResultProgress) -> None:
     except PermissionError:
         st.error(t("goals.checkin.writes_off", lang), icon=":material/lock:")
         return
-    st.success(t("goals.checkin.saved", lang, quarter=format_period(quarter, lang),
-                 revision=revision), icon=":material/check:")
+    # close the form and show the card again with the new check-in in its history
+    st.session_state.pop("checkin_for", None)
+    st.session_state["checkin_saved"] = (key, t("goals.checkin.saved", lang,
+                                                quarter=format_period(quarter, lang),
+                                                revision=revision))
+    st.rerun()
 
 
 def show_key_result(result: goals.KeyResultProgress) -> None:
@@ -163,7 +168,8 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                           organisation=last["organisation"],
                           date=format_date(pd.Timestamp(last["checkin_date"]).date(), lang),
                           confidence=int(last["confidence"])))
-            st.markdown(f"> {last['seen']}  \n> {last['why']}  \n> {last['next_steps']}")
+            st.markdown("  \n".join(f"> {plain_markdown(last[field])}"
+                                    for field in checkins.TEXT_FIELDS))
             st.caption(t("goals.kr.confidence_trend", lang, items=confidence_items(
                 rows.sort_values("quarter"))))
         else:
@@ -184,11 +190,16 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
             if len(rows):
                 st.markdown(f"**{t('goals.checkin.history', lang)}**")
                 st.dataframe(checkin_table(rows), hide_index=True, width="stretch")
+        saved = st.session_state.get("checkin_saved")
+        if saved and saved[0] == result.key_result_id:
+            st.success(saved[1], icon=":material/check:")
         if can_write:  # one form at a time: the card whose button was pressed
             if st.session_state.get("checkin_for") == result.key_result_id:
                 with st.container(border=True):
                     st.markdown(f"**{t('goals.checkin.add', lang)}**")
                     checkin_form(result)
+                    st.button(t("goals.checkin.cancel", lang), key=f"close_{result.key_result_id}",
+                              on_click=open_form, args=(None,))
             else:
                 st.button(t("goals.checkin.add", lang), icon=":material/edit_note:",
                           key=f"open_{result.key_result_id}", on_click=open_form,
@@ -235,15 +246,17 @@ for owner in OWNER_ORDER:
         else:
             st.markdown(t("goals.objective.score", lang, score=percent(score, lang), n=scored,
                           total=len(members)))
-        columns = st.columns(2)
-        for i, result in enumerate(members):
-            with columns[i % 2]:
-                show_key_result(result)
+        for first in range(0, len(members), 2):  # row by row, so narrow screens keep the order
+            columns = st.columns(2)
+            for column, result in zip(columns, members[first:first + 2], strict=False):
+                with column:
+                    show_key_result(result)
 
 if not history.empty:
     shown = history[history["key_result_id"].isin([r.key_result_id for r in results])]
     st.download_button(t("goals.checkin.download", lang),
                        data=to_excel_csv(shown.drop(columns=["actor", "source", "entered_at",
                                                              "revision"])),
-                       file_name=f"neljannesvuosiarviot_{chosen or config.county_code}.csv",
+                       file_name=t("goals.file.checkins", lang,
+                                   area=chosen or config.county_code),
                        mime="text/csv", key="checkins_download")

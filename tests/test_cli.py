@@ -153,3 +153,35 @@ def test_goals_csv_for_one_region_and_unknown_area(store_path, reader, config):
     assert all("SK053" in r["area"] or r["area"] == "KU061" for r in rows)
     bad = _run("goals", "--area", "KU999", db=store_path, check=False)
     assert bad.returncode == 2 and "unknown area" in bad.stderr and bad.stdout == ""
+
+
+def test_goals_recomputes_disclosure_when_the_config_changed(store_path, tmp_path):
+    """A raised min_n hides cells before the CLI prints anything, as the app would."""
+    import json
+    import shutil
+
+    import yaml
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    config_dir = tmp_path / "config"
+    shutil.copytree(REPO_ROOT / "config", config_dir)
+    catalogue = config_dir / "indicators" / "omatiimi.yaml"
+    data = yaml.safe_load(catalogue.read_text(encoding="utf-8"))
+    for indicator in data["indicators"]:
+        if indicator["id"] == "omatiimi_feedback_response_rate":
+            indicator["min_n"] = 100  # every region's quarter has fewer meetings than this
+    catalogue.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                         encoding="utf-8")
+    before = json.loads(_run("goals", "--area", "SK053", db=db).stdout)
+    env = dict(os.environ, DASHBOARD_DB=str(db), DASHBOARD_CONFIG=str(config_dir))
+    result = subprocess.run([sys.executable, "-m", "indicators", "goals", "--area", "SK053"],
+                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True,
+                            timeout=120)
+    after = {r["id"]: r for r in json.loads(result.stdout)}
+    assert "disclosure decisions recomputed" in result.stderr
+    was = next(r for r in before if r["id"] == "omatiimi_response_forssa")
+    assert was["latest"] is not None and not was["suppressed"]
+    now = after["omatiimi_response_forssa"]
+    assert now["latest"] is None and now["baseline"] is None and now["suppressed"] is True
+    assert now["status"] == "not_assessable"

@@ -286,6 +286,17 @@ GOAL_CASES = [
     # ... and, with the baseline from the data, at least not past the target
     ("milestone_past_target", _set(0, 0, milestones=[{"period": "2026Q4", "value": 10.0}]),
      f"{CONTACTS_HML}.milestones[0].value"),
+    # the action's counts cover Hämeenlinna and Riihimäki together: not one region's result
+    ("action_counts_all_areas", _set(0, 4, area="SK051"), f"{HIMMEE}.area"),
+    # a target before the action even began
+    ("before_action_start", _set(0, 4, target={"period": "2025-06", "value": 60},
+                                 milestones=[]), f"{HIMMEE}.target.period"),
+    # monthly absences are not summed to quarters: a quarterly key result has no figures
+    ("level_not_available", _set(1, 0, indicator="absence_over10_month",
+                                 baseline={"period": "2025Q3"},
+                                 target={"period": "2027Q3", "value": 10.0}),
+     "objectives[1](fewer_school_absences).key_results[0](absence_over10_forssa)"
+     ".target.period"),
     # an action done only in Hämeenlinna and Riihimäki cannot count for Forssa's objective
     ("action_outside_objective", _set(1, 2, action={"phenomenon": "adhd_symptoms",
                                                     "action": "himmee_hetki"}),

@@ -225,12 +225,14 @@ def test_a_declared_baseline_value_is_used_instead_of_the_data(config, seeded_re
     assert declared.series[0].value == pytest.approx(20.0)  # the data stays in the series
     assert declared.score == pytest.approx((16.0 - 22.0) / (12.0 - 22.0))
     assert declared.ratio == pytest.approx(0.6 / EXPECTED_2025_OF_2028)
-    # a declared value stands in for a hidden baseline figure, which stays hidden
+    # a declared value never stands in for a hidden figure of the same period: it could be that
+    # very figure (typed in from an unsuppressed report), shown beside the '..' mark
     over_hidden = results["over_hidden"]
-    assert over_hidden.baseline.value == 20.0 and not over_hidden.suppressed
-    assert over_hidden.score == pytest.approx(0.5) and over_hidden.status == "on_track"
+    assert over_hidden.suppressed and over_hidden.reason == "baseline_hidden"
+    assert over_hidden.status == "not_assessable" and math.isnan(over_hidden.score)
+    assert over_hidden.baseline.suppressed and math.isnan(over_hidden.baseline.value)
     assert over_hidden.series[0].suppressed and math.isnan(over_hidden.series[0].value)
-    _assert_nothing_of(over_hidden, [HIDDEN_VALUE])
+    _assert_nothing_of(over_hidden, [HIDDEN_VALUE, 20.0])
 
 
 # ---------------------------------------------------------------- hidden figures
@@ -607,3 +609,38 @@ def test_a_neutral_baseline_shown_equal_to_the_target_cannot_be_scored(config, s
     # 12.04 is shown as 12,0, the target is 12.0: no way to cover, whatever the unrounded value
     result = _one(config, seeded_reader, _kr("kr", NEUTRAL_SHARE, "KU061", "2024", "2028", 12.0))
     assert result.status == "not_assessable" and result.reason == "target_equals_baseline"
+
+
+def test_an_action_baseline_period_without_a_value_takes_the_count_done_by_then(config,
+                                                                                 seeded_reader):
+    objective, kr = _demo_action_kr(config, "himmee_hetki_organisations")
+    _, action = goals.find_action(config, kr)
+    done_by = [c for c in action.progress.counts() if c.as_of <= date(2025, 12, 31)][-1].done
+    assert done_by > 0  # not zero: the action had started before the baseline
+    later = kr.model_copy(update={"baseline": kr.baseline.model_copy(
+        update={"period": "2025-12", "value": None})})
+    result = goals.evaluate_key_result(seeded_reader, config, objective, later)
+    assert result.baseline.value == done_by
+    assert result.score == pytest.approx(
+        (action.progress.done - done_by) / (kr.target.value - done_by))
+
+
+def test_an_action_forecast_never_goes_below_zero(config, seeded_reader):
+    objective, kr = _demo_action_kr(config, "himmee_hetki_organisations")
+    # counts that fall steeply: a straight line through them would end far below zero
+    phenomena = []
+    for phenomenon in config.phenomena:
+        actions = []
+        for a in phenomenon.actions:
+            if a.id == kr.action.action:
+                history = [{"as_of": date(2025, 9, 30), "done": 30},
+                           {"as_of": date(2025, 12, 31), "done": 20},
+                           {"as_of": date(2026, 3, 31), "done": 10}]
+                a = a.model_copy(update={"progress": a.progress.model_validate(
+                    {**a.progress.model_dump(), "history": history, "done": 2})})
+            actions.append(a)
+        phenomena.append(phenomenon.model_copy(update={"actions": actions}))
+    changed = dataclasses.replace(config, phenomena=tuple(phenomena))
+    result = goals.evaluate_key_result(seeded_reader, changed, objective, kr)
+    assert result.forecast is not None
+    assert min(result.forecast.value, result.forecast.low, result.forecast.high) >= 0.0

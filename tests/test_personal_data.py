@@ -542,3 +542,22 @@ def test_a_header_with_a_code_is_never_shown(code, text):
     problems = scan(frame, "f.csv")
     assert "personal_identity_code" in codes(problems)
     assert_nothing_echoed(problems, [code])
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("Soita 040 123 4567 huomenna", ["phone"]),
+    ("puh.0401234567", ["phone"]),
+    ("tel +358 40 123 4567", ["phone"]),
+    ("nimi(at)forssa.fi", ["email"]),
+    ("nimi [at] forssa.fi", ["email"]),
+    ("etunimi.sukunimi@kunta.fi", ["email"]),
+    ("hetu 131052-308T", ["identity_code"]),
+    ("SK051 2026Q3 14 yksikköä", []),  # an area code and a quarter, not a phone number
+    ("KU061 0,5 % ja 2025-2026", []),
+    ("Tapasimme (at) koululla.", []),
+    ("Koulut (017 kpl) mukana", []),
+])
+def test_personal_text_kinds_in_typed_notes(text, kinds):
+    from indicators.personal_data import personal_text_kinds
+
+    assert personal_text_kinds(text) == kinds
