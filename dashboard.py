@@ -19,6 +19,7 @@ from indicators.webapp import (
     dataset_kind,
     get_config,
     reader,
+    share_control,
     store_meta,
     url_choice,
 )
@@ -49,6 +50,8 @@ PAGES = {
                         icon=":material/dashboard:", default=True),
     "goals": st.Page("pages/goals.py", title=t("nav.goals", lang), url_path="goals",
                      icon=":material/flag:"),
+    "review": st.Page("pages/review.py", title=t("nav.review", lang), url_path="review",
+                      icon=":material/event_note:"),
     "indicator": st.Page("pages/indicator.py", title=t("nav.indicator", lang),
                          url_path="indicator", icon=":material/show_chart:"),
     "phenomena": st.Page("pages/phenomena.py", title=t("nav.phenomena", lang),
@@ -77,3 +80,4 @@ elif kind == "mixed":
     st.warning(t("app.mixed_banner", lang), icon=":material/science:")
 
 navigation.run()
+share_control(navigation.url_path)  # after the page ran: the URL now holds its whole view

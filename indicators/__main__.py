@@ -242,6 +242,46 @@ def cmd_goals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_review(args: argparse.Namespace) -> int:
+    from indicators import review
+    from indicators.config import load_config
+    from indicators.review_export import pack_bytes
+
+    config = load_config()
+    if args.area not in review.review_areas(config):
+        _err(f"unknown review area {args.area!r}; one of {', '.join(review.review_areas(config))}"
+             " (a region or the county)")
+        return 2
+    reader = _open_store(config)
+    if reader is None:
+        return 2
+    try:
+        available = review.quarters(reader, config)
+        quarter = args.quarter or (available[0] if available else None)
+        if quarter not in available:
+            _err(f"no review for {quarter!r}; quarters with figures: {', '.join(available)}")
+            return 2
+        pack = review.build_pack(reader, config, args.area, quarter)
+    finally:
+        reader.close()
+    out = Path(args.out)
+    try:
+        data = pack_bytes(pack, config, args.format, args.lang)
+    except Exception as exc:
+        from indicators.review_pdf import ChromiumMissing
+
+        if not isinstance(exc, ChromiumMissing):
+            raise
+        html = out.with_suffix(".html")
+        html.write_bytes(pack_bytes(pack, config, "html", args.lang))
+        _err(f"{exc}\nwrote the printable HTML instead: {html}")
+        return 1
+    out.write_bytes(data)
+    _err(f"wrote the review pack of {args.area} for {quarter} ({args.format}, "
+         f"{len(data):,} bytes): {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -300,6 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     goals.add_argument("--lang", choices=["fi", "sv", "en"], default="fi",
                        help="language of names and texts (default: Finnish)")
     goals.set_defaults(func=cmd_goals)
+
+    rev = sub.add_parser("review", help="the quarterly review pack of a region or the county "
+                                        "as a printable HTML, PDF, Excel workbook or slide deck")
+    rev.add_argument("--area", required=True, help="a region (SK051, SK052, SK053) or the county")
+    rev.add_argument("--quarter", help="e.g. 2026Q3 (default: the latest complete quarter)")
+    rev.add_argument("--format", choices=["html", "pdf", "xlsx", "pptx"], default="html",
+                     help="file format (default: html)")
+    rev.add_argument("--out", required=True, help="the file to write")
+    rev.add_argument("--lang", choices=["fi", "sv", "en"], default="fi",
+                     help="language of the pack (default: Finnish)")
+    rev.set_defaults(func=cmd_review)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")

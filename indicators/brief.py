@@ -66,7 +66,7 @@ def build_brief(reader: queries.Reader, config: Config, phenomenon: Phenomenon,
                     f"{format_number(latest.high, indicator.decimals, lang)}")
             rows.append(BriefRow(indicator.name.get(lang), config.areas[code].name(lang), period,
                                  value, interval, t(f"phenomenon.verdict.{verdict.code}", lang),
-                                 _rule(verdict, lang)))
+                                 phenomena.rule_text(verdict, lang)))
     actions = []
     for action in phenomenon.actions:
         progress = ""
@@ -89,21 +89,6 @@ def build_brief(reader: queries.Reader, config: Config, phenomenon: Phenomenon,
         questions=[t(f"brief.question.{k}", lang, municipality=area.name(lang))
                    for k in ("where", "who", "next")],
         sources=sources)
-
-
-def _rule(verdict: phenomena.Verdict, lang: str) -> str:
-    result = verdict.result
-    if verdict.code in ("too_few_points", "no_data") or result is None:
-        return t("phenomenon.rule.few", lang, before=verdict.baseline_count,
-                 after=verdict.after_count, needed=phenomena.MIN_POINTS)
-    if not verdict.rules:
-        return t("phenomenon.rule.none", lang, after=verdict.after_count)
-    texts = {"long_run": t("phenomenon.rule.long_run", lang, run=result.longest_run,
-                           limit=result.longest_run_limit),
-             "few_crossings": t("phenomenon.rule.few_crossings", lang,
-                                crossings=result.crossings, limit=result.crossings_limit),
-             "astronomical": t("phenomenon.rule.astronomical", lang)}
-    return "; ".join(texts[r] for r in verdict.rules)
 
 
 def brief_tables(brief: Brief, lang: str = "fi") -> pd.DataFrame:

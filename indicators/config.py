@@ -167,6 +167,14 @@ class Group(_Strict):
     name: Texts
 
 
+class SeriesBreak(_Strict):
+    """A change in definition or recording from `period` on: figures before and after it are not
+    comparable, so charts mark it and no change is judged across it."""
+
+    period: Annotated[str, StringConstraints(pattern=r"^\d{4}(Q[1-4]|-T[12]|-(0[1-9]|1[0-2]))?$")]
+    note: Texts
+
+
 class Indicator(_Strict):
     id: IndicatorId
     name: Texts
@@ -207,6 +215,8 @@ class Indicator(_Strict):
     # The month the activity began (Omatiimi: 2026-02). Months before it are structurally zero,
     # not missing, so the quarter and year it began in can still be summed from the months.
     first_period: MonthPeriod | None = None
+    # definition changes (series breaks), marked on charts
+    breaks: list[SeriesBreak] = Field(default_factory=list)
 
     @field_validator("sexes")
     @classmethod
@@ -262,6 +272,17 @@ class Indicator(_Strict):
     @property
     def group_codes(self) -> list[str]:
         return ["total", *[g.code for g in self.groups]]
+
+    def break_between(self, earlier: str, later: str) -> SeriesBreak | None:
+        """The first series break after `earlier` began and by the start of `later`: a change
+        from `earlier` to `later` would compare figures of two definitions."""
+        from indicators.periods import period_start
+
+        start, end = period_start(earlier), period_start(later)
+        for item in sorted(self.breaks, key=lambda b: period_start(b.period)):
+            if start < period_start(item.period) <= end:
+                return item
+        return None
 
     def group_name(self, code: str, lang: str = "fi") -> str | None:
         for group in self.groups:
@@ -425,6 +446,27 @@ class PhenomenaFile(_Strict):
         return self
 
 
+# ---------------------------------------------------------------- site.yaml
+
+
+class SiteFile(_Strict):
+    """Facts about the deployment: the address people open the dashboard at (links in exported
+    packs and slides point there, never to localhost)."""
+
+    public_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+                                                 max_length=200)] | None = None
+    publisher: Texts | None = None
+
+    @model_validator(mode="after")
+    def _not_local(self) -> SiteFile:
+        host = (self.public_url or "").split("//", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        if host in ("localhost", "127.0.0.1", "0.0.0.0", "[::1]"):
+            raise PydanticCustomError("local_url", "public_url must be the address others open "
+                                                   "({host} is this machine only)",
+                                      {"host": host})
+        return self
+
+
 # ---------------------------------------------------------------- errors
 
 
@@ -531,6 +573,7 @@ class Config:
     phenomena: tuple[Phenomenon, ...] = ()
     rollout: tuple[RolloutEvent, ...] = ()
     objectives: tuple[Objective, ...] = ()
+    site: SiteFile = field(default_factory=SiteFile)
 
     @cached_property
     def areas(self) -> dict[str, Area]:
@@ -600,6 +643,16 @@ class Config:
                 return t.name.get(lang)
         return theme
 
+    def region_or_county(self, code: str | None) -> str:
+        """The region an area belongs to (a region itself), or the county for the county, the
+        country or an unknown code: for views that exist per region (Omatiimi, reviews)."""
+        area = self.areas.get(code or "")
+        if area is None or area.level in ("county", "country"):
+            return self.county_code
+        if area.level == "municipality":
+            return area.parent_code or self.county_code
+        return area.code
+
     def headline_indicators(self) -> list[Indicator]:
         heads = [i for i in self.indicators.values() if i.headline is not None]
         return sorted(heads, key=lambda i: i.headline or 0)
@@ -653,6 +706,7 @@ def load_config(root: Path | None = None) -> Config:
     omatiimi_rel, omatiimi_file = _optional(OmatiimiFile, root, "omatiimi.yaml", issues)
     rollout: list[RolloutEvent] = omatiimi_file.rollout if omatiimi_file else []
     goals_rel, goals_file = _optional(GoalsFile, root, "goals.yaml", issues)
+    _, site_file = _optional(SiteFile, root, "site.yaml", issues)
     objectives: list[Objective] = goals_file.objectives if goals_file else []
     if issues:
         raise ConfigError(issues)
@@ -661,7 +715,7 @@ def load_config(root: Path | None = None) -> Config:
                     phenomena=tuple(phenomena.phenomena),
                     rollout=tuple(sorted(rollout, key=lambda e: (
                         e.date, ROLLOUT_ORDER.index(e.event), e.area))),
-                    objectives=tuple(objectives))
+                    objectives=tuple(objectives), site=site_file or SiteFile())
     issues.extend(_cross_references(config, phenomena_rel))
     issues.extend(_rollout_references(config, rollout, omatiimi_rel))
     issues.extend(goal_references(config, objectives, goals_rel))

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from indicators.config import Indicator
 from indicators.formatting import format_number, format_period, unit_label
 from indicators.i18n import t
+from indicators.periods import period_start
 
 # Okabe & Ito (2008), the members with >= 3:1 contrast on white
 PALETTE = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7"]
@@ -86,9 +87,35 @@ def _dodge(labels: list[tuple[object, float, str, str]], frame: pd.DataFrame,
     return placed
 
 
-def footer_text(indicator: Indicator, lang: str = "fi") -> str:
-    return t("chart.footer", lang, source=indicator.source, licence=indicator.licence,
+def footer_text(indicator: Indicator, lang: str = "fi",
+                frame: pd.DataFrame | None = None) -> str:
+    """Source, licence and unit; with the chart's frame also the periods it covers (the date
+    of the data) and any series break inside them."""
+    text = t("chart.footer", lang, source=indicator.source, licence=indicator.licence,
              unit=unit_label(indicator.unit, lang))
+    if frame is not None and not frame.empty:
+        ordered = frame.sort_values("period_start")["period"]
+        text += " · " + t("chart.periods", lang, first=format_period(str(ordered.iloc[0]), lang),
+                          last=format_period(str(ordered.iloc[-1]), lang))
+    return text
+
+
+def add_break_lines(fig: go.Figure, indicator: Indicator, frame: pd.DataFrame,
+                    lang: str = "fi") -> None:
+    """Series breaks inside the chart's periods as dashed vertical lines with their note."""
+    if frame.empty or not indicator.breaks:
+        return
+    first, last = frame["period_start"].min(), frame["period_start"].max()
+    for item in indicator.breaks:
+        x = pd.Timestamp(period_start(item.period))
+        if not pd.Timestamp(first) < x <= pd.Timestamp(last):
+            continue
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                      line={"color": PALETTE[4], "width": 2, "dash": "longdash"})
+        fig.add_annotation(x=x, y=0.02, yref="paper", showarrow=False, xanchor="left",
+                           yanchor="bottom", xshift=4, bgcolor="#ffffff",
+                           font={"color": "#1a1a1a", "size": 11},
+                           text=t("chart.series_break", lang, note=item.note.get(lang)))
 
 
 def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
@@ -161,7 +188,8 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
                "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#8c8c8c"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
     )
-    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+    add_break_lines(fig, indicator, frame, lang)
+    fig.add_annotation(text=footer_text(indicator, lang, frame), xref="paper", yref="paper", x=0,
                        y=-0.32, showarrow=False, xanchor="left", yanchor="top",
                        font={"size": 11, "color": "#333333"})
     return fig
@@ -219,7 +247,8 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
                "gridcolor": "#d9d9d9", "rangemode": "tozero"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(rows, lang)},
     )
-    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+    add_break_lines(fig, indicator, rows, lang)
+    fig.add_annotation(text=footer_text(indicator, lang, rows), xref="paper", yref="paper", x=0,
                        y=-0.38, showarrow=False, xanchor="left", yanchor="top",
                        font={"size": 11, "color": "#333333"})
     return fig
@@ -320,7 +349,8 @@ def _small_chart_layout(fig: go.Figure, frame: pd.DataFrame, indicator: Indicato
                "rangemode": "tozero"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
     )
-    fig.add_annotation(text=footer_text(indicator, lang), xref="paper", yref="paper", x=0,
+    add_break_lines(fig, indicator, frame, lang)
+    fig.add_annotation(text=footer_text(indicator, lang, frame), xref="paper", yref="paper", x=0,
                        y=footer_y, showarrow=False, xanchor="left", yanchor="top",
                        font={"size": 11, "color": "#333333"})
 

@@ -67,8 +67,9 @@ def _number(result: KeyResultProgress, value: float, lang: str) -> str:
 
 
 def _with_unit(result: KeyResultProgress, config: Config, value: float, lang: str) -> str:
-    """`15,42 ‰` (a plain number for a visible value; hidden ones never come here)."""
-    return value_text(result, Point("", date.min, value), config, lang)
+    """`15,42 ‰` (a plain number for a visible value; hidden ones never come here). No "noin"
+    here: the messages that use it already say the figure is approximate."""
+    return f"{_number(result, value, lang)} {unit_suffix(result, config, lang)}".strip()
 
 
 def _hover(name: str, *lines: str) -> str:

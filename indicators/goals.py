@@ -165,18 +165,21 @@ def next_period(indicator: Indicator, latest: str | None) -> str | None:
 
 
 def evaluate_key_result(reader: Reader, config: Config, objective: Objective,
-                        kr: KeyResult) -> KeyResultProgress:
-    """Everything shown about one key result, from the public figures."""
+                        kr: KeyResult, as_of: date | None = None) -> KeyResultProgress:
+    """Everything shown about one key result, from the public figures; with `as_of`, as it
+    stood then (only figures of periods ended by that day, action counts dated by it)."""
     target_end = period_end(kr.target.period)
     target = Point(kr.target.period, target_end, kr.target.value)
     milestones = tuple(Point(m.period, period_end(m.period), m.value) for m in kr.milestones)
     if kr.action is not None:
-        return _evaluate_action(config, objective, kr, target, milestones)
+        return _evaluate_action(config, objective, kr, target, milestones, as_of)
     indicator = config.indicators[kr.indicator or ""]
     area = key_result_area(objective, kr)
     assert area is not None  # config validation guarantees it
     base_period = kr.baseline.period or ""
     points = same_season(_indicator_points(reader, config, kr, area), base_period)
+    if as_of is not None:
+        points = [p for p in points if p.when <= as_of]
     by_label = {p.label: p for p in points}
     data_base = by_label.get(base_period)
     declared = kr.baseline.value is not None
@@ -252,7 +255,7 @@ def evaluate_key_result(reader: Reader, config: Config, objective: Objective,
 
 
 def _evaluate_action(config: Config, objective: Objective, kr: KeyResult, target: Point,
-                     milestones: tuple[Point, ...]) -> KeyResultProgress:
+                     milestones: tuple[Point, ...], as_of: date | None) -> KeyResultProgress:
     phenomenon, action = find_action(config, kr)
     assert action.progress is not None
     if kr.baseline.period is not None:
@@ -267,7 +270,8 @@ def _evaluate_action(config: Config, objective: Objective, kr: KeyResult, target
         base_value = float(before[-1].done) if before else 0.0
     baseline = Point(base_label, base_when, base_value)
     counts = [Point(c.as_of.isoformat(), c.as_of, float(c.done))
-              for c in action.progress.counts() if c.as_of > base_when]
+              for c in action.progress.counts()
+              if c.as_of > base_when and (as_of is None or c.as_of <= as_of)]
     points = [baseline, *counts]
     latest = points[-1]
     new_data = latest.when > base_when
@@ -297,9 +301,10 @@ def _evaluate_action(config: Config, objective: Objective, kr: KeyResult, target
         next_period=None, suppressed=False)
 
 
-def evaluate(reader: Reader, config: Config) -> list[KeyResultProgress]:
-    """Every key result of every objective, in declaration order."""
-    return [evaluate_key_result(reader, config, objective, kr)
+def evaluate(reader: Reader, config: Config, as_of: date | None = None
+             ) -> list[KeyResultProgress]:
+    """Every key result of every objective, in declaration order (as it stood on `as_of`)."""
+    return [evaluate_key_result(reader, config, objective, kr, as_of)
             for objective in config.objectives for kr in objective.key_results]
 
 

@@ -26,7 +26,7 @@ from indicators.formatting import (
     unit_label,
 )
 from indicators.i18n import t
-from indicators.periods import period_start
+from indicators.periods import period_end, period_start
 from indicators.queries import (
     Latest,
     Reader,
@@ -100,12 +100,7 @@ def volume_noun(indicator: Indicator) -> str | None:
 def shown_area(config: Config, code: str | None) -> str:
     """The area the Omatiimi page shows for a chosen one: Omatiimi figures exist per region, so a
     municipality shows its region, and the country (or nothing) shows the county."""
-    area = config.areas.get(code or "")
-    if area is None or area.level in ("country", "county"):
-        return config.county_code
-    if area.level == "municipality":
-        return area.parent_code or config.county_code
-    return area.code
+    return config.region_or_county(code)
 
 
 # --------------------------------------------------------------------------------------------
@@ -363,6 +358,10 @@ class Card:
     note: str | None = None  # a reason without a number (e.g. 'hidden', 'open')
 
 
+def _start_day(value: object) -> date:
+    return pd.Timestamp(value).date()
+
+
 def latest_quarter(reader: Reader, config: Config) -> str | None:
     """The latest quarter with any Omatiimi figure (a quarter exists only once all its months
     are in)."""
@@ -407,19 +406,23 @@ def _lead_card(summary: pd.DataFrame, area: str, quarter: str) -> Card:
                 note=None if status == "ok" else str(status))
 
 
-def quarter_cards(reader: Reader, config: Config,
-                  area_codes: Sequence[str]) -> tuple[str | None, list[Card]]:
-    """(latest quarter, cards): one card per area and `CARD_INDICATORS` entry, area by area, each
-    for that quarter only (an area without it gets a card without a period)."""
-    quarter = latest_quarter(reader, config)
+def quarter_cards(reader: Reader, config: Config, area_codes: Sequence[str],
+                  quarter: str | None = None) -> tuple[str | None, list[Card]]:
+    """(quarter, cards): one card per area and `CARD_INDICATORS` entry, area by area, each for
+    that quarter only (an area without it gets a card without a period). The quarter is the
+    latest one unless given (a review of an earlier quarter compares with the one before it,
+    never with later figures)."""
+    quarter = quarter or latest_quarter(reader, config)
     if quarter is None:
         return None, []
+    until = period_end(quarter)
     cards: dict[tuple[str, str], Card] = {}
     for ind_id in CARD_INDICATORS:
         if ind_id == LEAD_TIME_MEDIAN:
             if LEAD_TIME not in config.indicators:
                 continue
             cells = group_cells(reader, config.indicators[LEAD_TIME], area_codes, "quarter")
+            cells = cells[cells["period_start"].map(lambda d: _start_day(d) <= until)]
             summary = lead_time_summary(cells, config.indicators[LEAD_TIME].min_n)
             for area in area_codes:
                 cards[(area, ind_id)] = _lead_card(summary, area, quarter)
@@ -428,6 +431,7 @@ def quarter_cards(reader: Reader, config: Config,
             continue
         indicator = config.indicators[ind_id]
         frame = series(reader, indicator, area_codes, level="quarter")
+        frame = frame[frame["period_start"].map(lambda d: _start_day(d) <= until)]
         for result in latest_of(frame, indicator, area_codes):
             if result.period != quarter:  # this area has no figure for the quarter (yet)
                 cards[(result.area_code, ind_id)] = Card(

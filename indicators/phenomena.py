@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.config import Indicator, Phenomenon
+from indicators.i18n import t
 from indicators.periods import period_end
 from indicators.stats import RunChartResult, run_chart
 
@@ -86,3 +87,19 @@ def acting_and_comparison(phenomenon: Phenomenon) -> list[tuple[str, str]]:
     """(area code, role) for the areas that act and the comparison areas."""
     return ([(code, "acting") for code in phenomenon.areas]
             + [(code, "comparison") for code in phenomenon.comparison_areas])
+
+
+def rule_text(verdict: Verdict, lang: str = "fi") -> str:
+    """Which rule gave the verdict, in words with its numbers ("pisin putki 9, raja 7")."""
+    result = verdict.result
+    if verdict.code in ("too_few_points", "no_data") or result is None:
+        return t("phenomenon.rule.few", lang, before=verdict.baseline_count,
+                 after=verdict.after_count, needed=MIN_POINTS)
+    if not verdict.rules:
+        return t("phenomenon.rule.none", lang, after=verdict.after_count)
+    texts = {"long_run": t("phenomenon.rule.long_run", lang, run=result.longest_run,
+                           limit=result.longest_run_limit),
+             "few_crossings": t("phenomenon.rule.few_crossings", lang,
+                                crossings=result.crossings, limit=result.crossings_limit),
+             "astronomical": t("phenomenon.rule.astronomical", lang)}
+    return "; ".join(texts[r] for r in verdict.rules)

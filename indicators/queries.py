@@ -157,6 +157,8 @@ def latest_of(frame: pd.DataFrame, indicator: Indicator,
         compare = comparison_period(str(last["period"]), set(by_period.index),
                                     survey=indicator.period_type == "survey")
         prev = by_period.loc[compare] if compare else None
+        if prev is not None and indicator.break_between(str(compare), str(last["period"])):
+            prev, compare = None, None  # two definitions: no change is judged across a break
         if prev is not None:
             status = change_status(indicator.direction, last["value"], last["low"], last["high"],
                                    prev["value"], prev["low"], prev["high"])

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import checkins, goals, omatiimi, queries
+from indicators import checkins, goals, omatiimi, queries, review
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import t
@@ -197,6 +197,29 @@ def goal_figure(store_version: str, key_result_id: str, lang: str) -> dict:
     return key_result_figure(result, get_config(), lang).to_dict()
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=32, show_spinner=False)
+def review_pack(store_version: str, area_code: str, quarter: str) -> review.ReviewPack:
+    return review.build_pack(reader(), get_config(), area_code, quarter)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def review_quarters(store_version: str) -> list[str]:
+    return review.quarters(reader(), get_config())
+
+
+def review_file(area_code: str, quarter: str, fmt: str, lang: str):
+    """A callable that makes one file of the pack when its download button is pressed (Streamlit
+    runs it on another thread: it holds the reader and config, and touches no Streamlit state)."""
+    from indicators.review_export import pack_bytes
+
+    store, config = reader(), get_config()
+
+    def make() -> bytes:
+        return pack_bytes(review.build_pack(store, config, area_code, quarter), config, fmt, lang)
+
+    return make
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
 def checkin_history(store_version: str) -> pd.DataFrame:
     return checkins.history(reader())
@@ -265,3 +288,27 @@ def ensure_entrypoint() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def share_link(page_path: str) -> str:
+    """The address of the current view: the browser's own address (scheme, host, page) and the
+    view's query parameters, so a colleague opening it sees the same view."""
+    from urllib.parse import urlencode
+
+    base = ""
+    try:
+        base = st.context.url or ""
+    except Exception:  # no browser session (AppTest)
+        base = ""
+    if not base:
+        base = "/" + page_path.strip("/")
+    params = {key: st.query_params.get(key) for key in st.query_params}
+    query = urlencode({k: v for k, v in params.items() if v})
+    return base + (f"?{query}" if query else "")
+
+
+def share_control(page_path: str) -> None:
+    """'Jaa tämä näkymä': the link in a copyable code box (copy button, or select the text)."""
+    with st.sidebar.expander(t("share.title", current_language()), icon=":material/link:"):
+        st.caption(t("share.help", current_language()))
+        st.code(share_link(page_path), language=None, wrap_lines=True)

@@ -73,7 +73,10 @@ else:
                                    lang))
     st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
                     config={"displaylogo": False})
-    st.caption(footer_text(indicator, lang))
+    st.caption(footer_text(indicator, lang, frame))
+    for item in indicator.breaks:
+        st.caption(t("chart.series_break", lang, note=f"{format_period(item.period, lang)}: "
+                                                         f"{item.note.get(lang)}"))
     st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
 
     st.subheader(t("indicator.table", lang))

@@ -71,3 +71,19 @@ def navigation_mode(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(scope="session")
+def county_pack(reader, config):
+    """The county's review pack for the demo's last complete quarter (read-only)."""
+    from indicators import review
+
+    return review.build_pack(reader, config, "HV07", "2026Q3")
+
+
+@pytest.fixture(scope="session")
+def forssa_pack(reader, config):
+    """The Forssa region's review pack for 2026Q3 (read-only)."""
+    from indicators import review
+
+    return review.build_pack(reader, config, "SK053", "2026Q3")

@@ -185,3 +185,56 @@ def test_goals_recomputes_disclosure_when_the_config_changed(store_path, tmp_pat
     now = after["omatiimi_response_forssa"]
     assert now["latest"] is None and now["baseline"] is None and now["suppressed"] is True
     assert now["status"] == "not_assessable"
+
+
+def test_review_pack_in_every_format_from_the_cli(store_path, reader, config, tmp_path):
+    import io as _io
+
+    import openpyxl
+    from pptx import Presentation
+
+    from indicators import review
+    from indicators.review_export import pack_bytes
+
+    outputs = {}
+    for fmt in ("html", "xlsx", "pptx", "pdf"):
+        out = tmp_path / f"pack.{fmt}"
+        result = _run("review", "--area", "SK053", "--quarter", "2026Q3", "--format", fmt,
+                      "--out", str(out), db=store_path)
+        assert "wrote the review pack of SK053 for 2026Q3" in result.stderr
+        assert result.stdout == ""
+        outputs[fmt] = out.read_bytes()
+    assert outputs["pdf"].startswith(b"%PDF")
+    html = outputs["html"].decode("utf-8")
+    pack = review.build_pack(reader, config, "SK053", "2026Q3")
+    # the CLI and the page render the same pack: the same function, the same input
+    expected = pack_bytes(pack, config, "html").decode("utf-8")
+    strip = __import__("re").compile(r"Tehty [0-9.]+")
+    assert strip.sub("", html) == strip.sub("", expected)
+    workbook = openpyxl.load_workbook(_io.BytesIO(outputs["xlsx"]))
+    assert "Avaintulokset" in workbook.sheetnames
+    deck = Presentation(_io.BytesIO(outputs["pptx"]))
+    charts = [s for slide in deck.slides for s in slide.shapes if s.has_chart]
+    assert len(charts) == len(pack.key_results)
+
+
+def test_review_refuses_an_unknown_area_or_quarter(store_path, tmp_path):
+    out = tmp_path / "x.html"
+    bad = _run("review", "--area", "KU061", "--out", str(out), db=store_path, check=False)
+    assert bad.returncode == 2 and "a region or the county" in bad.stderr
+    bad = _run("review", "--area", "SK053", "--quarter", "2030Q1", "--out", str(out),
+               db=store_path, check=False)
+    assert bad.returncode == 2 and "quarters with figures" in bad.stderr
+    assert not out.exists()
+
+
+def test_review_pdf_without_chromium_says_so_and_writes_the_html(store_path, tmp_path):
+    env = dict(os.environ, DASHBOARD_DB=str(store_path), DASHBOARD_CHROMIUM="/nonexistent")
+    out = tmp_path / "pack.pdf"
+    result = subprocess.run([sys.executable, "-m", "indicators", "review", "--area", "SK051",
+                             "--format", "pdf", "--out", str(out)], cwd=REPO_ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Chromium" in result.stderr and "pack.html" in result.stderr
+    assert not out.exists() and (tmp_path / "pack.html").read_text(encoding="utf-8").startswith(
+        "<!DOCTYPE html>")

@@ -42,3 +42,24 @@ def test_time_axis_uses_finnish_period_labels(config, reader):
     labels = list(fig.layout.xaxis.ticktext)
     assert "7–9/2025" in labels or "10–12/2025" in labels
     assert len(labels) <= 12 and not any("Jan" in label for label in labels)
+
+
+def test_series_break_is_marked_and_the_footer_names_the_periods(config, reader):
+    from indicators.config import SeriesBreak, Texts
+    from indicators.figures import series_figure
+    from indicators.queries import series
+
+    base = config.indicators["fc_contacts_attention"]
+    note = Texts(fi="kirjaustapa muuttui", sv="registreringen ändrades", en="recording changed")
+    indicator = base.model_copy(update={"breaks": [SeriesBreak(period="2025-01", note=note)]})
+    frame = series(reader, indicator, ["SK051"], level="quarter")
+    fig = series_figure(frame, indicator, {"SK051": "Hämeenlinnan seutu"})
+    lines = [s for s in fig.layout.shapes if s.line.dash == "longdash"]
+    assert len(lines) == 1 and str(lines[0].x0).startswith("2025-01-01")
+    texts = [a.text for a in fig.layout.annotations]
+    assert "Sarjakatko: kirjaustapa muuttui" in texts
+    assert any("Luvut 1–3/2023–7–9/2026" in text for text in texts)
+    # a break outside the chart's periods is not drawn
+    early = base.model_copy(update={"breaks": [SeriesBreak(period="2015", note=note)]})
+    fig = series_figure(frame, early, {"SK051": "Hämeenlinnan seutu"})
+    assert not [s for s in fig.layout.shapes if s.line.dash == "longdash"]

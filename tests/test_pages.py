@@ -417,3 +417,62 @@ def test_goals_page_hides_the_check_in_form_from_viewers(app, monkeypatch):
     assert not [b for b in at.button if b.label in ("Tallenna arvio",
                                                     "Kirjaa neljännesvuosiarvio")]
     assert not at.get("text_area")
+
+
+def test_every_page_offers_a_link_to_its_view(app):
+    app.query_params["area"] = "KU103"
+    app.query_params["indicator"] = "anxiety_gr8_9"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    codes = [c.value for c in at.sidebar.code]
+    assert len(codes) == 1
+    assert codes[0].startswith("/indicator?") or "/indicator?" in codes[0]
+    assert "area=KU103" in codes[0] and "indicator=anxiety_gr8_9" in codes[0]
+    for page in ("pages/overview.py", "pages/goals.py", "pages/omatiimi.py",
+                 "pages/phenomena.py", "pages/data.py"):
+        at.switch_page(page).run()
+        assert not at.exception
+        assert len(at.sidebar.code) == 1 and "area=KU103" in at.sidebar.code[0].value, page
+
+
+# ------------------------------------------------------------------------------ review page
+
+
+def test_review_page_assembles_the_quarter_for_a_region(app, reader, config):
+    from indicators import review
+    from indicators.review_texts import section_tables, title
+
+    app.query_params["area"] = "KU061"  # a municipality: its region's review
+    app.query_params["quarter"] = "2026Q3"
+    at = app.run()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    pack = review.build_pack(reader, config, "SK053", "2026Q3")
+    assert at.header[0].value == title(pack, config, "fi")
+    assert any("Forssan seutukunta" in i.value for i in at.info)  # shown as part of its region
+    subheaders = [s.value for s in at.subheader]
+    for section in ("Avaintulokset ja tilan muutos", "Todelliset signaalit (ajosarjasäännöt)",
+                    "Uudet luvut", "Toimenpiteiden edistyminen", "Omatiimi",
+                    "Neljännesvuosiarviot", "Lähteet"):
+        assert section in subheaders
+    tables = section_tables(pack, config, "fi")
+    frames = [d.value for d in at.dataframe]
+    kr_frame = next(f for f in frames if "Avaintulos" in f.columns and "Tila" in f.columns)
+    assert list(kr_frame["Avaintulos"]) == list(tables["key_results"]["Avaintulos"])
+    assert list(kr_frame["Avaa näkymä"]) == [review.local_link(config, i.link)
+                                             for i in pack.key_results]
+    # the status change is said with icons and words: Forssa's median days held, then lost
+    assert any("Saavutettu" in m.value and "Vaarassa" in m.value for m in at.markdown)
+    labels = [b.label for b in at.get("download_button")]
+    assert "Lataa taulukot (Excel)" in labels and "Lataa diat (PowerPoint)" in labels
+    assert at.query_params["quarter"] in ("2026Q3", ["2026Q3"])
+
+
+def test_review_page_unknown_quarter_falls_back_to_the_latest(app):
+    app.query_params["quarter"] = "1999Q1"
+    at = app.run()
+    at.switch_page("pages/review.py").run()
+    assert not at.exception
+    assert any("1999Q1" in w.value for w in at.warning)
+    assert "7–9/2026" in at.header[0].value

@@ -116,3 +116,19 @@ def test_export_of_an_area_includes_its_subareas_only(config, reader):
     export = queries.export_frame(reader, config, config.indicators["anxiety_gr8_9"], "SK053")
     assert set(export["area_code"]) == {"SK053", "KU061", "KU103", "KU169", "KU834", "KU981"}
     assert export["suppressed"].any()
+
+
+def test_no_change_is_judged_across_a_series_break(config, reader):
+    from indicators.config import SeriesBreak, Texts
+    from indicators.queries import latest
+
+    base = config.indicators["fc_contacts_attention"]
+    before = latest(reader, base, ["SK051"], level="quarter")[0]
+    assert before.compare_period == "2025Q3" and before.status != "not_assessable"
+    note = Texts(fi="uusi määritelmä", sv="ny definition", en="new definition")
+    broken = base.model_copy(update={"breaks": [SeriesBreak(period="2026-01", note=note)]})
+    after = latest(reader, broken, ["SK051"], level="quarter")[0]
+    assert after.period == before.period and after.value == before.value
+    assert after.compare_period is None and after.status == "not_assessable"
+    assert broken.break_between("2025Q3", "2026Q3") is not None
+    assert broken.break_between("2026Q1", "2026Q3") is None  # both after the break
