@@ -237,8 +237,10 @@ def save_checkin(checkin: checkins.CheckIn) -> int:
 
 def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
                format_func: Callable[[str], str] = str, container=None,
-               unknown_message: Callable[[str], str] | None = None) -> str:
-    """A selectbox whose value lives in the URL (`?param=value`) so a link reproduces the view.
+               unknown_message: Callable[[str], str] | None = None,
+               widget: str = "selectbox") -> str:
+    """A selectbox (or radio) whose value lives in the URL (`?param=value`) so a link
+    reproduces the view.
 
     A value in the URL that differs from the one this session last wrote (a shared link, a
     click-through) wins over the widget's state; an unknown value shows `unknown_message` and
@@ -256,8 +258,12 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
         st.session_state[key] = raw
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
-    value = container.selectbox(label, list(options), key=key, format_func=format_func,
-                                placeholder=t("sidebar.placeholder", current_language()))
+    if widget == "radio":
+        value = container.radio(label, list(options), key=key, format_func=format_func,
+                                horizontal=True)
+    else:
+        value = container.selectbox(label, list(options), key=key, format_func=format_func,
+                                    placeholder=t("sidebar.placeholder", current_language()))
     st.query_params[param] = value
     st.session_state[written_key] = value
     return value

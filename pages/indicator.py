@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import queries, webapp
-from indicators.downloads import to_excel_csv
+from indicators.downloads import chart_config, file_stem, period_span, to_excel_csv
 from indicators.figures import footer_text, series_figure
 from indicators.formatting import format_period, format_value, unit_label
 from indicators.i18n import t
@@ -38,24 +38,23 @@ st.caption(indicator.definition.get(lang))
 levels = webapp.period_levels(version, indicator.id)
 controls = st.columns(3)
 level = queries.default_level(indicator, levels)
-if st.query_params.get("level") in levels:  # e.g. a link to the rolling pools
-    level = st.query_params["level"]
-if len(levels) > 1:
-    level = controls[0].radio(t("indicator.period_level", lang), levels,
-                              index=levels.index(level) if level in levels else 0,
+if len(levels) > 1:  # period level, sex and group live in the URL like the indicator and area
+    level = webapp.url_choice("level", levels, level or levels[0],
+                              label=t("indicator.period_level", lang),
                               format_func=lambda lv: t(f"period_level.{lv}", lang),
-                              horizontal=True, key=f"level_{indicator.id}")
+                              container=controls[0], widget="radio")
+elif levels:
+    level = levels[0]
 sex = "total"
 if len(indicator.sexes) > 1:
-    sex = controls[1].selectbox(t("indicator.sex", lang), indicator.sexes,
-                                format_func=lambda s: t(f"sex.{s}", lang),
-                                key=f"sex_{indicator.id}")
+    sex = webapp.url_choice("sex", indicator.sexes, "total", label=t("indicator.sex", lang),
+                            format_func=lambda s: t(f"sex.{s}", lang), container=controls[1])
 grp = "total"
 if indicator.groups:
-    grp = controls[2].selectbox(
-        t("indicator.group", lang), indicator.group_codes,
+    grp = webapp.url_choice(
+        "group", indicator.group_codes, "total", label=t("indicator.group", lang),
         format_func=lambda g: indicator.group_name(g, lang) or t("group.total", lang),
-        key=f"grp_{indicator.id}")
+        container=controls[2])
 
 frame = webapp.series(version, indicator.id, tuple(areas), sex, grp, level)
 if level == "pool":
@@ -71,8 +70,10 @@ else:
     for result in webapp.latest(version, indicator.id, (area_code,), sex, grp, level):
         st.markdown(latest_summary(result, indicator, config.areas[result.area_code].name(lang),
                                    lang))
+    stem = file_stem(indicator.id, area_code, sex if sex != "total" else None,
+                     grp if grp != "total" else None, period_span(frame))
     st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
-                    config={"displaylogo": False})
+                    config=chart_config(stem))
     st.caption(footer_text(indicator, lang, frame))
     for item in indicator.breaks:
         st.caption(t("chart.series_break", lang, note=f"{format_period(item.period, lang)}: "
@@ -108,7 +109,7 @@ else:
     export = webapp.export_frame(version, indicator.id, area_code)
     st.download_button(
         t("indicator.download", lang), data=to_excel_csv(export),
-        file_name=f"{indicator.id}_{area_code}.csv", mime="text/csv",
+        file_name=f"{file_stem(indicator.id, area_code, 'kaikki_jaksot')}.csv", mime="text/csv",
         help=t("indicator.download_help", lang), icon=":material/download:",
     )
 

@@ -8,7 +8,7 @@ import math
 import streamlit as st
 
 from indicators import omatiimi, webapp
-from indicators.downloads import to_excel_csv
+from indicators.downloads import chart_config, file_stem, period_span, to_excel_csv
 from indicators.figures import control_chart_figure, series_figure, stacked_bars_figure
 from indicators.formatting import (
     format_change,
@@ -129,7 +129,8 @@ st.plotly_chart(
                          flagged=omatiimi.flagged_rows(chart), events=events,
                          volume_label=t(f"omatiimi.volume_label.{noun}", lang) if noun else None,
                          lang=lang),
-    width="stretch", config={"displaylogo": False}, key=f"omatiimi_trend_{indicator_id}_{area}")
+    width="stretch", config=chart_config(file_stem(indicator_id, area, period_span(monthly))),
+    key=f"omatiimi_trend_{indicator_id}_{area}")
 st.markdown(f"**{t('omatiimi.trend.signals', lang)}**")
 st.markdown("\n".join(f"- {line}" for line in omatiimi.signal_texts(chart, monthly, indicator,
                                                                      lang)))
@@ -138,12 +139,14 @@ with st.expander(t("omatiimi.trend.table", lang)):
                  width="stretch")
 download = omatiimi.trend_table(with_volume, chart, indicator, lang, formatted=False)
 st.download_button(t("omatiimi.trend.download", lang), data=to_excel_csv(download),
-                   file_name=f"omatiimi_{indicator_id}_{area}_kuukaudet.csv", mime="text/csv",
+                   file_name=f"{file_stem(indicator_id, area, period_span(monthly))}.csv",
+                   mime="text/csv",
                    icon=":material/download:", key=f"omatiimi_dl_{indicator_id}_{area}")
 
 # ---------------------------------------------------------------- lead time and participation
-level = st.radio(t("omatiimi.lead.level", lang), ["quarter", "month"], horizontal=True,
-                 format_func=lambda lvl: t(f"period_level.{lvl}", lang), key="omatiimi_level")
+level = webapp.url_choice("lead_level", ["quarter", "month"], "quarter",
+                          label=t("omatiimi.lead.level", lang),
+                          format_func=lambda lvl: t(f"period_level.{lvl}", lang), widget="radio")
 for indicator_key, title_key, help_key, share in (
         (omatiimi.LEAD_TIME, "omatiimi.lead.title", "omatiimi.lead.help", True),
         (omatiimi.PARTICIPANTS, "omatiimi.participants.title", "omatiimi.participants.help",
@@ -159,7 +162,7 @@ for indicator_key, title_key, help_key, share in (
                             groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
                             share=share, events=events if level == "month" else [],
                             lang=lang),
-        width="stretch", config={"displaylogo": False},
+        width="stretch", config=chart_config(file_stem(indicator_key, area, period_span(cells))),
         key=f"omatiimi_bars_{indicator_key}_{area}_{level}")
     if indicator_key == omatiimi.LEAD_TIME:
         summary = omatiimi.lead_time_summary(cells, grouped.min_n)
@@ -171,15 +174,17 @@ for indicator_key, title_key, help_key, share in (
 # ---------------------------------------------------------------- regions side by side
 st.subheader(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
 st.caption(t("omatiimi.compare.help", lang))
-compare_level = st.radio(t("omatiimi.compare.level", lang), ["quarter", "month"], horizontal=True,
-                         format_func=lambda lvl: t(f"period_level.{lvl}", lang),
-                         key="omatiimi_compare_level")
+compare_level = webapp.url_choice("compare_level", ["quarter", "month"], "quarter",
+                                  label=t("omatiimi.compare.level", lang),
+                                  format_func=lambda lvl: t(f"period_level.{lvl}", lang),
+                                  widget="radio")
 compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
 st.plotly_chart(series_figure(omatiimi.with_volume(compared, indicator), indicator,
                               {c: config.areas[c].short(lang) for c in regions}, lang,
                               volume_label=t(f"omatiimi.volume_label.{noun}", lang)
                               if noun else None),
-                width="stretch", config={"displaylogo": False},
+                width="stretch",
+                config=chart_config(file_stem(indicator_id, "seudut", period_span(compared))),
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
 all_hidden = [config.areas[c].short(lang) for c in regions
               if not compared[(compared["area_code"] == c) & ~compared["suppressed"]].shape[0]]

@@ -8,6 +8,7 @@ import streamlit as st
 
 from indicators import phenomena, webapp
 from indicators.brief import brief_csv, brief_html
+from indicators.downloads import chart_config, file_stem, period_span
 from indicators.figures import funnel_figure, run_chart_figure
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
@@ -97,9 +98,9 @@ for code in list(options):
     options.extend(c for c in config.children(code) if c not in options)
 selected = st.query_params.get("area")
 default = selected if selected in options else options[0]
-area = st.selectbox(t("phenomenon.area_for_charts", lang), options, index=options.index(default),
-                    format_func=lambda c: config.areas[c].name(lang),
-                    key=f"phen_area_{phenomenon.id}")
+area = webapp.url_choice("chart_area", options, default,
+                         label=t("phenomenon.area_for_charts", lang),
+                         format_func=lambda c: config.areas[c].name(lang))
 action_lines = [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a.name.get(lang)))
                 for a in phenomenon.actions if a.status != "planned"]
 
@@ -137,7 +138,8 @@ for indicator_id in phenomenon.indicator_ids:
         highlight = result.astronomical_indices if result is not None else None
         st.plotly_chart(run_chart_figure(frame, indicator, config.areas[area].name(lang), median,
                                          action_lines, highlight, lang),
-                        width="stretch", config={"displaylogo": False},
+                        width="stretch",
+                        config=chart_config(file_stem(indicator_id, area, period_span(frame))),
                         key=f"run_{phenomenon.id}_{indicator_id}_{area}")
         if indicator.rolling_pool_years and config.areas[area].level == "municipality":
             st.page_link("pages/indicator.py", label=t("phenomenon.pool_link", lang),
@@ -160,7 +162,9 @@ for indicator_id in phenomenon.indicator_ids:
                 st.plotly_chart(funnel_figure(points, indicator, target,
                                               config.areas[config.county_code].short(lang),
                                               area_names, area, lang),
-                                width="stretch", config={"displaylogo": False},
+                                width="stretch",
+                                config=chart_config(file_stem(indicator_id, "suppilo",
+                                                              config.county_code, period)),
                                 key=f"funnel_{phenomenon.id}_{indicator_id}_{area}")
                 hidden = int(points["suppressed"].sum())
                 if hidden:

@@ -209,3 +209,45 @@ def test_goals_page_and_a_check_in_in_a_real_browser(server, browser, tmp_path):
     page.get_by_text("Viive lyheni syksyllä.", exact=False).first.wait_for(timeout=30000)
     page.screenshot(path=str(tmp_path / "goals.png"), full_page=True)
     page.close()
+
+
+def test_review_page_downloads_the_pack_in_a_real_browser(server, browser, tmp_path):
+    """The review of the Forssa region: sections on screen, the share box holds the whole view,
+    and the Excel and HTML packs download with meaningful names."""
+    import io
+
+    import openpyxl
+
+    url, _ = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url + "/review?area=SK053&quarter=2026Q3", wait_until="domcontentloaded")
+    page.get_by_role("heading", name="Neljännesvuosikatsaus: Forssan seutukunta, 7–9/2026").first\
+        .wait_for(timeout=30000)
+    page.get_by_role("heading", name="Todelliset signaalit (ajosarjasäännöt)").first.wait_for(
+        timeout=30000)
+    _assert_no_error(page)
+    page.get_by_text("Jaa tämä näkymä").first.click()
+    share = page.locator('[data-testid="stSidebar"] code').first
+    share.wait_for(timeout=30000)
+    link = share.inner_text()
+    assert link.startswith(url + "/review?") and "area=SK053" in link and "quarter=2026Q3" in link
+
+    with page.expect_download(timeout=60000) as caught:
+        page.get_by_role("button", name="Lataa taulukot (Excel)").click()
+    download = caught.value
+    assert download.suggested_filename == "katsaus_SK053_2026Q3.xlsx"
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
+    assert "Avaintulokset" in workbook.sheetnames
+    with page.expect_download(timeout=60000) as caught:
+        page.get_by_role("button", name="Lataa katsaus (HTML, tulostettava)").click()
+    html = Path(caught.value.path()).read_text(encoding="utf-8")
+    assert caught.value.suggested_filename == "katsaus_SK053_2026Q3.html"
+    assert "Neljännesvuosikatsaus: Forssan seutukunta" in html and "#000033" not in html
+    # the PDF is printed by the server's Chromium when the button is pressed
+    with page.expect_download(timeout=120000) as caught:
+        page.get_by_role("button", name="Lataa katsaus (PDF)").click()
+    assert caught.value.suggested_filename == "katsaus_SK053_2026Q3.pdf"
+    assert Path(caught.value.path()).read_bytes()[:5] == b"%PDF-"
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+    page.close()

@@ -29,3 +29,39 @@ def test_plain_csv_round_trips(config, reader):
     assert len(rows) == len(export)
     first = rows[0]
     assert float(first["value"]) == export.iloc[0]["value"]
+
+
+def test_file_names_say_what_the_file_holds():
+    import pandas as pd
+
+    from indicators.downloads import chart_config, file_stem, period_span
+
+    frame = pd.DataFrame({"period": ["2026Q3", "2023Q1", "2024Q2"],
+                          "period_start": pd.to_datetime(["2026-07-01", "2023-01-01",
+                                                          "2024-04-01"])})
+    assert period_span(frame) == "2023Q1-2026Q3"
+    assert period_span(frame.iloc[:1]) == "2026Q3" and period_span(frame.iloc[0:0]) == ""
+    assert file_stem("fc_contacts_attention", "SK051", None, "2023Q1-2026Q3") == \
+        "fc_contacts_attention_SK051_2023Q1-2026Q3"
+    assert file_stem("a/b", "../x", "Hämeenlinna") == "a-b_x_Hämeenlinna"  # no path can ride in
+    assert file_stem() == "kaavio"
+    config = chart_config("x_SK051")
+    assert config["toImageButtonOptions"]["filename"] == "x_SK051"
+
+
+def test_chart_downloads_on_the_indicator_page_are_named_after_the_view(store_path, monkeypatch):
+    import json
+
+    from streamlit.testing.v1 import AppTest
+
+    from indicators.settings import REPO_ROOT
+
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+    at.query_params["indicator"] = "fc_contacts_attention"
+    at.query_params["area"] = "SK051"
+    at.run()
+    at.switch_page("pages/indicator.py").run()
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["filename"] == \
+        "fc_contacts_attention_SK051_2023Q1-2026Q3"

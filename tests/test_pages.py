@@ -259,10 +259,11 @@ def test_rolling_pools_on_the_indicator_page(app):
     app.query_params["area"] = "KU103"
     at = app.run()
     at.switch_page("pages/indicator.py").run()
-    radio = at.radio(key="level_cw_notifications_rate")
+    radio = at.radio(key="url_level")
     assert radio.options == ["Vuosi", "Liukuva 3 vuotta"]
     radio.set_value("pool").run()
     assert not at.exception
+    assert at.query_params["level"] in ("pool", ["pool"])  # the chosen level is in the link
     assert any("Liukuvat kolmen vuoden jaksot" in i.value for i in at.info)
     periods = set(at.dataframe[0].value["Jakso"])
     assert "2023–2025" in periods and "2025" not in periods
@@ -275,7 +276,21 @@ def test_a_link_can_open_the_pools(app):
     at = app.run()
     at.switch_page("pages/indicator.py").run()
     assert not at.exception
-    assert at.radio(key="level_exercise_counselling_referrals").value == "pool"
+    assert at.radio(key="url_level").value == "pool"
+
+
+def test_sex_and_group_live_in_the_url(app):
+    app.query_params["indicator"] = "concentration_difficulties"
+    app.query_params["area"] = "SK051"
+    app.query_params["sex"] = "female"
+    app.query_params["group"] = "gr4_5"
+    at = app.run()
+    at.switch_page("pages/indicator.py").run()
+    assert not at.exception
+    assert at.selectbox(key="url_sex").value == "female"
+    assert at.selectbox(key="url_group").value == "gr4_5"
+    at.selectbox(key="url_sex").set_value("male").run()
+    assert at.query_params["sex"] in ("male", ["male"])
 
 
 # ------------------------------------------------------------------------------ goals page

@@ -129,7 +129,9 @@ def test_page_for_each_phenomenon_and_area(store_path, monkeypatch, config, phen
     with_progress = [a for a in phenomenon.actions if a.progress is not None]
     assert len(at.get("progress")) == len(with_progress)
     if area:
-        assert at.selectbox(key=f"phen_area_{phenomenon_id}").value == area
+        assert at.selectbox(key="url_chart_area").value == area
+        # the chart area lives in the URL too, so a shared link opens the same charts
+        assert at.query_params["chart_area"] in (area, [area])
 
 
 def test_page_default_and_unknown_phenomenon(store_path, monkeypatch):
