@@ -303,6 +303,11 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
         yaxis={"title": {"text": unit_label(indicator.unit, lang)}, "exponentformat": "none",
                "gridcolor": "#d9d9d9", "rangemode": "tozero"},
     )
+    footer_rows = points if "period_start" in points.columns else None
+    fig.update_layout(margin={"b": 120})
+    fig.add_annotation(text=footer_text(indicator, lang, footer_rows), xref="paper",
+                       yref="paper", x=0, y=-0.42, showarrow=False, xanchor="left",
+                       yanchor="top", font={"size": 11, "color": "#333333"})
     return fig
 
 

@@ -104,7 +104,12 @@ def _footer(result: KeyResultProgress, config: Config, lang: str) -> str:
         return t("goal_chart.footer_action", lang, measure=measure)
     unit = t("goal_chart.unit_days", lang) if result.source == "median_days" \
         else unit_label(indicator.unit, lang)
-    return t("chart.footer", lang, source=indicator.source, licence=indicator.licence, unit=unit)
+    text = t("chart.footer", lang, source=indicator.source, licence=indicator.licence, unit=unit)
+    shown = [p for p in result.series if not p.suppressed]
+    if shown:  # the date of the data: the periods the chart covers
+        text += " · " + t("chart.periods", lang, first=when_text(shown[0], lang),
+                          last=when_text(shown[-1], lang))
+    return text
 
 
 # ---------------------------------------------------------------- traces

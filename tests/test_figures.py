@@ -63,3 +63,22 @@ def test_series_break_is_marked_and_the_footer_names_the_periods(config, reader)
     early = base.model_copy(update={"breaks": [SeriesBreak(period="2015", note=note)]})
     fig = series_figure(frame, early, {"SK051": "Hämeenlinnan seutu"})
     assert not [s for s in fig.layout.shapes if s.line.dash == "longdash"]
+
+
+def test_every_chart_names_source_licence_unit_and_periods(config, reader):
+    from indicators.figures import funnel_figure
+    from indicators.goal_figures import key_result_figure
+    from indicators.goals import evaluate
+    from indicators.queries import funnel_points
+
+    indicator = config.indicators["anxiety_gr8_9"]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, period, target = funnel_points(reader, indicator, municipalities, "HV07", "year")
+    fig = funnel_figure(points, indicator, target, "Kanta-Häme",
+                        {c: config.areas[c].name_fi for c in municipalities}, None)
+    footer = " ".join(a.text for a in fig.layout.annotations)
+    assert indicator.source in footer and indicator.licence in footer
+    assert f"Luvut {period}–{period}" in footer
+    result = next(r for r in evaluate(reader, config) if r.key_result_id == "concentration_hml")
+    footer = " ".join(a.text for a in key_result_figure(result, config).layout.annotations)
+    assert "Luvut 2019–2025" in footer and "CC BY 4.0" in footer
