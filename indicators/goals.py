@@ -70,7 +70,8 @@ class KeyResultProgress:
 
 
 #: Without a usable baseline there is nothing to forecast progress from.
-NO_FORECAST_REASONS = ("no_data", "baseline_missing", "baseline_hidden", "target_equals_baseline")
+NO_FORECAST_REASONS = ("no_data", "baseline_missing", "baseline_hidden", "target_equals_baseline",
+                       "series_break")
 
 
 def shown_value(value: float, decimals: int) -> float:
@@ -214,6 +215,8 @@ def evaluate_key_result(reader: Reader, config: Config, objective: Objective,
         reason = "not_computable"
     elif base_value == kr.target.value and not directed:
         reason = "target_equals_baseline"
+    elif indicator.break_between(base_period, latest.label):
+        reason = "series_break"  # two definitions: baseline and latest are not comparable
     new_data = latest is not None and latest.when > base_end
     expected = progress.expected_score(base_end, latest.when if latest else None, target_end)
     if not reason and directed and meets(base_value, kr.target.value, upward):

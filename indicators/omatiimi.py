@@ -358,8 +358,12 @@ class Card:
     note: str | None = None  # a reason without a number (e.g. 'hidden', 'open')
 
 
-def _start_day(value: object) -> date:
-    return pd.Timestamp(value).date()
+def _until(frame: pd.DataFrame, until: date) -> pd.DataFrame:
+    """Rows of periods that began by `until` (an empty frame stays a frame with its columns)."""
+    if frame.empty:
+        return frame
+    keep = frame["period_start"].map(lambda d: pd.Timestamp(d).date() <= until).astype(bool)
+    return frame.loc[keep]
 
 
 def latest_quarter(reader: Reader, config: Config) -> str | None:
@@ -422,7 +426,7 @@ def quarter_cards(reader: Reader, config: Config, area_codes: Sequence[str],
             if LEAD_TIME not in config.indicators:
                 continue
             cells = group_cells(reader, config.indicators[LEAD_TIME], area_codes, "quarter")
-            cells = cells[cells["period_start"].map(lambda d: _start_day(d) <= until)]
+            cells = _until(cells, until)
             summary = lead_time_summary(cells, config.indicators[LEAD_TIME].min_n)
             for area in area_codes:
                 cards[(area, ind_id)] = _lead_card(summary, area, quarter)
@@ -431,7 +435,7 @@ def quarter_cards(reader: Reader, config: Config, area_codes: Sequence[str],
             continue
         indicator = config.indicators[ind_id]
         frame = series(reader, indicator, area_codes, level="quarter")
-        frame = frame[frame["period_start"].map(lambda d: _start_day(d) <= until)]
+        frame = _until(frame, until)
         for result in latest_of(frame, indicator, area_codes):
             if result.period != quarter:  # this area has no figure for the quarter (yet)
                 cards[(result.area_code, ind_id)] = Card(

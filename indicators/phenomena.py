@@ -15,7 +15,7 @@ import pandas as pd
 
 from indicators.config import Indicator, Phenomenon
 from indicators.i18n import t
-from indicators.periods import period_end
+from indicators.periods import period_end, period_start
 from indicators.stats import RunChartResult, run_chart
 
 MIN_POINTS = 10
@@ -43,6 +43,7 @@ def verdict_for(frame: pd.DataFrame, indicator: Indicator, action_start: date | 
     rows = rows[rows["value"].notna()]
     if rows.empty:
         return Verdict("no_data", (), 0, 0, None)
+    rows = after_last_break(rows, indicator)
     # the baseline is the periods that ended before the first action began; the period in which
     # it began already counts as "after"
     ends = [period_end(p) for p in rows["period"]]
@@ -76,6 +77,19 @@ def verdict_for(frame: pd.DataFrame, indicator: Indicator, action_start: date | 
         good = (side == "below") == (indicator.direction == "down_is_good")
         code = "improvement" if good else "worsening"
     return Verdict(code, rules, baseline, after, result)
+
+
+def after_last_break(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
+    """The rows from the last series break inside them on: points of two definitions are never
+    judged against one median."""
+    if not indicator.breaks or rows.empty:
+        return rows
+    starts = pd.to_datetime(rows["period_start"])
+    inside = [pd.Timestamp(period_start(b.period)) for b in indicator.breaks]
+    inside = [x for x in inside if starts.min() < x <= starts.max()]
+    if not inside:
+        return rows
+    return rows.loc[(starts >= max(inside)).to_numpy()]
 
 
 VERDICT_SYMBOLS = {"improvement": "✓", "worsening": "⚠", "change_up": "↑", "change_down": "↓",

@@ -2,7 +2,9 @@
 the whole county) and one quarter.
 
 `build_pack` assembles the agenda from the same functions the pages use, as the figures stood at
-the end of the quarter (nothing later leaks into a review of an earlier quarter):
+the end of the quarter: only periods that ended by then and action counts dated by then (nothing
+later leaks into a review of an earlier quarter). The figures are the store's current ones, so a
+later revision of a period's figure shows in an old pack too:
 
 1. key results and how their status changed since the previous quarter's review;
 2. indicators with a real signal by the run-chart rules (Anhøj, frozen baseline), marked new when
@@ -33,8 +35,6 @@ from indicators.config import Config, Indicator
 from indicators.periods import period_end, period_level, period_start, previous_period
 from indicators.queries import Reader
 
-#: the statuses that count as "on track or better", for the status-change arrows
-GOOD_STATUSES = ("achieved", "on_track")
 STATUS_RANK = {"achieved": 0, "on_track": 1, "lagging": 2, "at_risk": 3}
 SIGNAL_CODES = ("improvement", "worsening", "change_up", "change_down", "signal_unclear")
 
@@ -156,7 +156,7 @@ def _until(frame: pd.DataFrame, end: date) -> pd.DataFrame:
     if frame.empty:
         return frame
     ends = frame["period"].map(lambda p: period_end(str(p)))
-    return frame[ends <= end]
+    return frame.loc[(ends <= end).astype(bool)]
 
 
 def _acting_areas(config: Config, area: str, codes: Sequence[str]) -> list[str]:
@@ -239,9 +239,13 @@ def _actions(config: Config, area: str, end: date) -> list[ActionItem]:
                 target = action.progress.target
                 if counted:
                     done, as_of = counted[-1].done, counted[-1].as_of
+            # the status as it was then: done only if it had ended by the quarter's end (the
+            # config holds today's status, with no date for a pause)
             status = action.status
-            if action.end is not None and action.end <= end:
-                status = "done"
+            if action.end is not None:
+                status = "done" if action.end <= end else "ongoing"
+            elif status == "done":
+                status = "ongoing"
             out.append(ActionItem(phenomenon.id, action.id, status, done, target, as_of,
                                   view_link(config, "phenomena", phenomenon=phenomenon.id,
                                             area=area if config.areas[area].level == "region"
@@ -274,6 +278,8 @@ def build_pack(reader: Reader, config: Config, area_code: str, quarter: str) -> 
     om_quarter, cards = (None, [])
     if omatiimi.trend_indicators(config) and period_start(quarter) <= date.today():
         om_quarter, cards = omatiimi.quarter_cards(reader, config, [om_area], quarter)
+    # cards only for a quarter with Omatiimi figures (none before the model began)
+    has_cards = om_quarter == quarter and any(c.period == quarter for c in cards)
     signals = _signals(reader, config, area, end, before_end)
     figures = _new_figures(reader, config, area, end, before_end)
     meta = queries.store_meta(reader)
@@ -288,8 +294,8 @@ def build_pack(reader: Reader, config: Config, area_code: str, quarter: str) -> 
         public_url=config.site.public_url, key_results=tuple(key_results),
         signals=tuple(signals), new_figures=tuple(figures),
         actions=tuple(_actions(config, area, end)), omatiimi_area=om_area,
-        omatiimi_quarter=om_quarter if om_quarter == quarter else None,
-        omatiimi_cards=tuple(cards) if om_quarter == quarter else (),
+        omatiimi_quarter=om_quarter if has_cards else None,
+        omatiimi_cards=tuple(cards) if has_cards else (),
         checkins=quarter_checkins.reset_index(drop=True),
         indicator_ids=tuple(sorted(ids)),
         links={"review": view_link(config, "review", area=area, quarter=quarter),

@@ -99,10 +99,10 @@ def section_tables(pack: ReviewPack, config: Config, lang: str = "fi") -> dict[s
         col("area"): config.areas[s.area_code].name(lang),
         col("verdict"): t(f"phenomenon.verdict.{s.verdict.code}", lang),
         col("rule"): phenomena.rule_text(s.verdict, lang),
-        col("new"): t("review.answer_yes", lang) if s.new else t("review.answer_no", lang),
+        col("new_signal"): t("review.answer_yes", lang) if s.new else t("review.answer_no", lang),
         col("last_period"): format_period(s.last_period, lang) if s.last_period else "",
     } for s in pack.signals], columns=[col(k) for k in (
-        "indicator", "area", "verdict", "rule", "new", "last_period")])
+        "indicator", "area", "verdict", "rule", "new_signal", "last_period")])
     rows = []
     for f in pack.new_figures:
         indicator = config.indicators[f.indicator_id]

@@ -644,3 +644,18 @@ def test_an_action_forecast_never_goes_below_zero(config, seeded_reader):
     result = goals.evaluate_key_result(seeded_reader, changed, objective, kr)
     assert result.forecast is not None
     assert min(result.forecast.value, result.forecast.low, result.forecast.high) >= 0.0
+
+
+def test_no_progress_is_scored_across_a_series_break(config, seeded_reader):
+    from indicators.config import SeriesBreak, Texts
+
+    note = Texts(fi="uusi määritelmä", sv="ny definition", en="new definition")
+    broken = config.indicators[YEARLY].model_copy(update={"breaks": [
+        SeriesBreak(period="2025", note=note)]})
+    themes = tuple(theme.model_copy(update={"indicators": [
+        broken if i.id == YEARLY else i for i in theme.indicators]}) for theme in config.themes)
+    changed = dataclasses.replace(config, themes=themes)
+    assert changed.indicators[YEARLY].breaks
+    result = _one(changed, seeded_reader, _kr("kr", YEARLY, "KU061", "2024", "2028", 12.0))
+    assert result.status == "not_assessable" and result.reason == "series_break"
+    assert result.forecast is None and math.isnan(result.score)

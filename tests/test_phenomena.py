@@ -247,3 +247,23 @@ def test_an_indicator_listed_twice_is_a_config_error(tmp_path):
         load_config(root)
     assert caught.value.issues[0].kind == "listed_twice"
     assert "absence_over10_month" in caught.value.issues[0].message
+
+
+def test_run_chart_verdict_uses_only_the_points_after_a_series_break(config, reader):
+    from indicators import phenomena as ph
+    from indicators.config import SeriesBreak, Texts
+    from indicators.queries import series
+
+    base = config.indicators["fc_contacts_attention"]
+    frame = series(reader, base, ["SK051"], level="month")
+    note = Texts(fi="uusi kirjaus", sv="ny registrering", en="new recording")
+    broken = base.model_copy(update={"breaks": [SeriesBreak(period="2025-06", note=note)]})
+    kept = ph.after_last_break(frame[frame["value"].notna()], broken)
+    assert str(kept["period"].iloc[0]) == "2025-06"
+    phenomenon = next(p for p in config.phenomena if p.id == "adhd_symptoms")
+    start = phenomenon.first_action_start()
+    whole = ph.verdict_for(frame, base, start)
+    cut = ph.verdict_for(frame, broken, start)
+    # the points before the action are now only June and July 2025: too few to freeze a median
+    assert whole.code == "improvement" and cut.code == "too_few_points"
+    assert cut.baseline_count == 2

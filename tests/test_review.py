@@ -134,3 +134,40 @@ def test_site_config_refuses_a_local_public_address(tmp_path):
 def test_a_quarter_must_be_a_quarter(reader, config):
     with pytest.raises(ValueError, match="not a quarter"):
         review.build_pack(reader, config, "SK051", "2026-09")
+
+
+def test_a_store_without_an_omatiimi_indicator_still_gives_packs(store_path, tmp_path, config):
+    import shutil
+
+    from indicators import omatiimi
+    from indicators.store import StoreReader, write_transaction
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    with write_transaction(db, actor="test") as con:
+        con.execute("DELETE FROM observation WHERE indicator_id = 'omatiimi_felt_helped'")
+    reader = StoreReader(db)
+    try:
+        quarter, cards = omatiimi.quarter_cards(reader, config, ["SK051"], "2026Q3")
+        felt = [c for c in cards if c.indicator_id == "omatiimi_felt_helped"]
+        assert quarter == "2026Q3" and felt and felt[0].note == "no_data"
+        pack = review.build_pack(reader, config, "SK051", "2025Q3")  # before Omatiimi began
+        assert pack.omatiimi_cards == () and pack.key_results
+    finally:
+        reader.close()
+
+
+def test_action_status_is_the_one_of_the_quarter(config, reader):
+    from indicators.config import Texts  # noqa: F401  (config models stay importable)
+
+    phenomena = []
+    for phenomenon in config.phenomena:
+        actions = [a.model_copy(update={"status": "done", "end": date(2026, 8, 31)})
+                   if a.id == "himmee_hetki" else a for a in phenomenon.actions]
+        phenomena.append(phenomenon.model_copy(update={"actions": actions}))
+    changed = dataclasses.replace(config, phenomena=tuple(phenomena))
+    before = review.build_pack(reader, changed, "SK051", "2026Q2")
+    after = review.build_pack(reader, changed, "SK051", "2026Q3")
+    status = {p.quarter: next(a.status for a in p.actions if a.action_id == "himmee_hetki")
+              for p in (before, after)}
+    assert status == {"2026Q2": "ongoing", "2026Q3": "done"}
