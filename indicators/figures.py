@@ -100,6 +100,16 @@ def footer_text(indicator: Indicator, lang: str = "fi",
     return text
 
 
+def _add_footer(fig: go.Figure, indicator: Indicator, frame: pd.DataFrame | None, lang: str, *,
+                y: float, breaks: bool = True) -> None:
+    """The footer under a chart (source, licence, unit, periods), and the series breaks on it."""
+    if breaks and frame is not None:
+        add_break_lines(fig, indicator, frame, lang)
+    fig.add_annotation(text=footer_text(indicator, lang, frame), xref="paper", yref="paper", x=0,
+                       y=y, showarrow=False, xanchor="left", yanchor="top",
+                       font={"size": 11, "color": "#333333"})
+
+
 def add_break_lines(fig: go.Figure, indicator: Indicator, frame: pd.DataFrame,
                     lang: str = "fi") -> None:
     """Series breaks inside the chart's periods as dashed vertical lines with their note."""
@@ -188,10 +198,7 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
                "rangemode": "tozero", "zeroline": True, "zerolinecolor": "#8c8c8c"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
     )
-    add_break_lines(fig, indicator, frame, lang)
-    fig.add_annotation(text=footer_text(indicator, lang, frame), xref="paper", yref="paper", x=0,
-                       y=-0.32, showarrow=False, xanchor="left", yanchor="top",
-                       font={"size": 11, "color": "#333333"})
+    _add_footer(fig, indicator, frame, lang, y=-0.32)
     return fig
 
 
@@ -247,10 +254,7 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
                "gridcolor": "#d9d9d9", "rangemode": "tozero"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(rows, lang)},
     )
-    add_break_lines(fig, indicator, rows, lang)
-    fig.add_annotation(text=footer_text(indicator, lang, rows), xref="paper", yref="paper", x=0,
-                       y=-0.38, showarrow=False, xanchor="left", yanchor="top",
-                       font={"size": 11, "color": "#333333"})
+    _add_footer(fig, indicator, rows, lang, y=-0.38)
     return fig
 
 
@@ -305,9 +309,7 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
     )
     footer_rows = points if "period_start" in points.columns else None
     fig.update_layout(margin={"b": 120})
-    fig.add_annotation(text=footer_text(indicator, lang, footer_rows), xref="paper",
-                       yref="paper", x=0, y=-0.42, showarrow=False, xanchor="left",
-                       yanchor="top", font={"size": 11, "color": "#333333"})
+    _add_footer(fig, indicator, footer_rows, lang, y=-0.42, breaks=False)
     return fig
 
 
@@ -354,10 +356,7 @@ def _small_chart_layout(fig: go.Figure, frame: pd.DataFrame, indicator: Indicato
                "rangemode": "tozero"},
         xaxis={"gridcolor": "#efefef", **_period_ticks(frame, lang)},
     )
-    add_break_lines(fig, indicator, frame, lang)
-    fig.add_annotation(text=footer_text(indicator, lang, frame), xref="paper", yref="paper", x=0,
-                       y=footer_y, showarrow=False, xanchor="left", yanchor="top",
-                       font={"size": 11, "color": "#333333"})
+    _add_footer(fig, indicator, frame, lang, y=footer_y)
 
 
 def _shown(value: object, hidden: bool) -> bool:

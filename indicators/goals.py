@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -66,7 +66,6 @@ class KeyResultProgress:
     forecast_points: int
     next_period: str | None  # when the next value comes, for yearly and biennial figures
     suppressed: bool  # the baseline or the latest figure is hidden
-    extras: dict[str, object] = field(default_factory=dict)
 
 
 #: Without a usable baseline there is nothing to forecast progress from.

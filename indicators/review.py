@@ -22,7 +22,6 @@ CLI and every file show the same pack. Figures come from `observation_public` on
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -31,7 +30,7 @@ from urllib.parse import urlencode
 import pandas as pd
 
 from indicators import checkins, goals, omatiimi, phenomena, queries
-from indicators.config import Config, Indicator
+from indicators.config import Config
 from indicators.periods import period_end, period_level, period_start, previous_period
 from indicators.queries import Reader
 
@@ -148,10 +147,6 @@ def view_link(config: Config, page: str, **params: str | None) -> str:
     return base + path
 
 
-def _inside(config: Config, code: str, top: str) -> bool:
-    return goals.within(config, code, top)
-
-
 def _until(frame: pd.DataFrame, end: date) -> pd.DataFrame:
     if frame.empty:
         return frame
@@ -162,7 +157,7 @@ def _until(frame: pd.DataFrame, end: date) -> pd.DataFrame:
 def _acting_areas(config: Config, area: str, codes: Sequence[str]) -> list[str]:
     if config.areas[area].level == "county":
         return list(codes)
-    return [c for c in codes if _inside(config, c, area)]
+    return [c for c in codes if goals.within(config, c, area)]
 
 
 def _followed(config: Config, area: str) -> list[tuple[str, str]]:
@@ -201,16 +196,12 @@ def _signals(reader: Reader, config: Config, area: str, end: date,
     return out
 
 
-def _level_for(indicator: Indicator, levels: list[str]) -> str | None:
-    return queries.default_level(indicator, levels)
-
-
 def _new_figures(reader: Reader, config: Config, area: str, end: date,
                  before_end: date) -> list[NewFigureItem]:
     out = []
     for indicator_id, code in _followed(config, area):
         indicator = config.indicators[indicator_id]
-        level = _level_for(indicator, queries.period_levels(reader, indicator_id))
+        level = queries.default_level(indicator, queries.period_levels(reader, indicator_id))
         if level is None:
             continue
         frame = _until(queries.series(reader, indicator, [code], level=level), end)
@@ -312,10 +303,6 @@ def sources(config: Config, pack: ReviewPack) -> list[tuple[str, str]]:
 
 def changed_key_results(pack: ReviewPack) -> list[KeyResultItem]:
     return [i for i in pack.key_results if i.change in ("better", "worse", "new")]
-
-
-def is_finite(value: float | None) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def local_link(config: Config, link: str) -> str:

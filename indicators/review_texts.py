@@ -20,7 +20,6 @@ import pandas as pd
 from indicators import phenomena
 from indicators.config import Config
 from indicators.formatting import (
-    SUPPRESSED_MARK,
     format_change,
     format_date,
     format_number,
@@ -29,7 +28,7 @@ from indicators.formatting import (
     unit_label,
 )
 from indicators.goal_figures import key_result_text
-from indicators.goal_texts import path_text, reason_text, status_label, value_text, when_text
+from indicators.goal_texts import path_text, reason_text, status_label, when_text
 from indicators.i18n import t
 from indicators.omatiimi import LEAD_TIME_MEDIAN, lead_card_text
 from indicators.review import ReviewPack, sources
@@ -291,15 +290,3 @@ def chart_specs(pack: ReviewPack, config: Config, lang: str = "fi") -> list[Char
             text=key_result_text(r, config, lang), source=source, link=item.link,
             status=status_plain(r.status, lang), table=key_result_table(r, config, lang)))
     return out
-
-
-def shown(value: float | None, decimals: int, lang: str = "fi") -> str:
-    """A number of the pack as text (`..` never appears here: hidden values are None)."""
-    if value is None:
-        return SUPPRESSED_MARK
-    return format_number(value, decimals, lang)
-
-
-def kr_value_text(pack: ReviewPack, config: Config, kr_id: str, lang: str = "fi") -> str:
-    item = next(i for i in pack.key_results if i.result.key_result_id == kr_id)
-    return value_text(item.result, item.result.latest, config, lang)

@@ -55,10 +55,13 @@ if not results:
     st.stop()
 
 history = webapp.checkin_history(version)
-records = key_result_records(results, config, history, lang)
+latest_checkins = checkins.latest_by_key_result(history)
 st.markdown(f"**{summary_text(goals.status_counts(results), lang)}**")
 st.caption(t("goals.status_help", lang))
-st.download_button(t("goals.download", lang), data=to_excel_csv(key_result_frame(records)),
+# the file is made when the button is pressed, not on every rerun
+st.download_button(t("goals.download", lang),
+                   data=lambda: to_excel_csv(key_result_frame(key_result_records(
+                       results, config, history, lang))), on_click="ignore",
                    file_name=t("goals.file.key_results", lang, area=chosen or config.county_code),
                    mime="text/csv", key="goals_download")
 
@@ -159,10 +162,9 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                 for m in result.milestones)
             st.caption(t("goals.kr.milestones", lang, items=items))
         st.caption(t("goals.kr.area", lang, areas=area_text(result, config, lang)))
-        rows = history[history["key_result_id"] == result.key_result_id] \
-            if not history.empty else history
-        if len(rows):
-            last = rows.sort_values("quarter").iloc[-1]
+        last = latest_checkins.get(result.key_result_id)
+        if last is not None:
+            rows = history[history["key_result_id"] == result.key_result_id]
             st.markdown(t("goals.kr.latest_checkin", lang,
                           quarter=format_period(str(last["quarter"]), lang),
                           organisation=last["organisation"],
@@ -187,7 +189,7 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
         with st.expander(t("goals.kr.details", lang)):
             st.dataframe(key_result_table(result, config, lang), hide_index=True,
                          width="stretch")
-            if len(rows):
+            if last is not None:
                 st.markdown(f"**{t('goals.checkin.history', lang)}**")
                 st.dataframe(checkin_table(rows), hide_index=True, width="stretch")
         saved = st.session_state.get("checkin_saved")

@@ -98,7 +98,7 @@ for section in SECTIONS:
         st.page_link("pages/omatiimi.py", label=t("review.open", lang),
                      icon=":material/diversity_3:", query_params={"area": pack.omatiimi_area})
 
-changed = [i for i in pack.key_results if i.change in ("better", "worse", "new")]
+changed = review.changed_key_results(pack)
 if changed:
     st.subheader(t("review.section.charts", lang))
     for item in changed:
