@@ -10,7 +10,7 @@ PORT ?= 8501
 # small SVDs in disclosure control run faster single-threaded, and do not fight over 2 cores
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test lint demo chromium clean
+.PHONY: run test lint demo chromium axe clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -29,7 +29,7 @@ run: $(RUNTIME_STAMP)
 	$(PY) -m indicators ensure-store
 	$(PY) -m streamlit run dashboard.py --server.port $(PORT)
 
-test: $(DEV_STAMP) chromium
+test: $(DEV_STAMP) chromium axe
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
@@ -53,5 +53,9 @@ chromium:
 		echo "" >&2; \
 	fi
 
+# axe-core, the accessibility checker the browser tests run in each page (pinned, hash-checked).
+axe: | $(PY)
+	$(PY) scripts/fetch_axe.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .cache build

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indicators.app_icon import app_icon
 from indicators.config import ConfigError
 from indicators.i18n import t
 from indicators.settings import config_dir
@@ -15,18 +16,23 @@ from indicators.ui_text import (
     store_error_text,
 )
 from indicators.webapp import (
+    carry_params,
     current_language,
     dataset_kind,
     get_config,
+    language_control,
     reader,
+    set_document_language,
     share_control,
     store_meta,
     url_choice,
 )
 
+carry_params()  # the page menu drops the query string: language, area and indicator come back
 lang = current_language()
-st.set_page_config(page_title=t("app.title", lang), layout="wide",
-                   initial_sidebar_state="expanded")
+st.set_page_config(page_title=t("app.title", lang), page_icon=app_icon(), layout="wide",
+                   initial_sidebar_state="auto")
+set_document_language(lang)
 
 try:
     config = get_config()
@@ -60,11 +66,14 @@ PAGES = {
                         url_path="omatiimi", icon=":material/diversity_3:"),
     "data": st.Page("pages/data.py", title=t("nav.data", lang), url_path="data",
                     icon=":material/database:"),
+    "accessibility": st.Page("pages/accessibility.py", title=t("nav.accessibility", lang),
+                             url_path="accessibility", icon=":material/accessibility_new:"),
 }
 navigation = st.navigation(list(PAGES.values()))
 
 with st.sidebar:
     st.markdown(f"**{t('app.title', lang)}**  \n{t('app.subtitle', lang)}")
+    language_control()
     url_choice(
         "area", list(config.areas), config.county_code, label=t("sidebar.area", lang),
         format_func=lambda code: area_option_label(config.areas[code], lang),

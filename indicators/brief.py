@@ -104,7 +104,7 @@ def brief_tables(brief: Brief, lang: str = "fi") -> pd.DataFrame:
 
 
 def brief_csv(brief: Brief, lang: str = "fi") -> bytes:
-    return to_excel_csv(brief_tables(brief, lang))
+    return to_excel_csv(brief_tables(brief, lang), lang)
 
 
 def brief_html(brief: Brief, lang: str = "fi") -> str:

@@ -74,6 +74,7 @@ class Municipality(_Strict):
     code: Annotated[str, StringConstraints(pattern=r"^KU\d{3}$")]
     name_fi: str
     name_sv: str
+    name_en: str | None = None  # English uses the Finnish name unless given
     population: int = Field(gt=0)
     population_0_17: int = Field(gt=0)
     family_centre: str | None = None
@@ -93,8 +94,10 @@ class Region(_Strict):
     code: Annotated[str, StringConstraints(pattern=r"^SK\d{3}$")]
     name_fi: str
     name_sv: str
+    name_en: str | None = None
     short_fi: str
     short_sv: str
+    short_en: str | None = None
     family_centre: str
     municipalities: list[Municipality] = Field(min_length=1)
 
@@ -103,14 +106,17 @@ class County(_Strict):
     code: Annotated[str, StringConstraints(pattern=r"^HV\d{2}$")]
     name_fi: str
     name_sv: str
+    name_en: str | None = None
     short_fi: str
     short_sv: str
+    short_en: str | None = None
 
 
 class Country(_Strict):
     code: Literal["SSS"]
     name_fi: str
     name_sv: str
+    name_en: str | None = None
     population: int = Field(gt=0)
     population_0_17: int = Field(gt=0)
 
@@ -151,12 +157,24 @@ class Area:
     sort_order: int
     short_fi: str
     short_sv: str
+    name_en: str | None = None
+    short_en: str | None = None
 
     def name(self, lang: str = "fi") -> str:
-        return self.name_sv if lang == "sv" else self.name_fi
+        """The official name in `lang`: Swedish where it has one (Tavastehus), English where
+        regions.yaml gives one, otherwise the Finnish name (municipalities keep theirs)."""
+        if lang == "sv":
+            return self.name_sv
+        if lang == "en":
+            return self.name_en or self.name_fi
+        return self.name_fi
 
     def short(self, lang: str = "fi") -> str:
-        return self.short_sv if lang == "sv" else self.short_fi
+        if lang == "sv":
+            return self.short_sv
+        if lang == "en":
+            return self.short_en or self.name_en or self.short_fi
+        return self.short_fi
 
 
 # ---------------------------------------------------------------- indicator catalogue
@@ -449,13 +467,36 @@ class PhenomenaFile(_Strict):
 # ---------------------------------------------------------------- site.yaml
 
 
+Url = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
+                                       max_length=200)]
+EMAIL_PATTERN = r"^[^\s@<>()\[\],;:\"]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$"
+Email = Annotated[str, StringConstraints(pattern=EMAIL_PATTERN, max_length=120)]
+
+
+class Supervisor(_Strict):
+    name: Texts
+    url: Url
+
+
+class Accessibility(_Strict):
+    """What the accessibility statement (Act on the Provision of Digital Services 306/2019,
+    section 16) needs from the deployment: where feedback goes and who supervises."""
+
+    feedback_email: Email
+    response_days: int = Field(default=14, gt=0, le=60)
+    statement_date: date
+    reviewed_date: date
+    supervisor: Supervisor
+
+
 class SiteFile(_Strict):
     """Facts about the deployment: the address people open the dashboard at (links in exported
-    packs and slides point there, never to localhost)."""
+    packs and slides point there, never to localhost) and the accessibility statement's
+    feedback channel."""
 
-    public_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/?#]+(/[^\s?#]*)?$",
-                                                 max_length=200)] | None = None
+    public_url: Url | None = None
     publisher: Texts | None = None
+    accessibility: Accessibility | None = None
 
     @model_validator(mode="after")
     def _not_local(self) -> SiteFile:
@@ -592,17 +633,20 @@ class Config:
             pop = sum(m.population for m in region.municipalities)
             kids = sum(m.population_0_17 for m in region.municipalities)
             add(Area(region.code, region.name_fi, region.name_sv, "region", rf.county.code,
-                     pop, kids, region.family_centre, order, region.short_fi, region.short_sv))
+                     pop, kids, region.family_centre, order, region.short_fi, region.short_sv,
+                     region.name_en, region.short_en))
         add(Area(rf.county.code, rf.county.name_fi, rf.county.name_sv, "county", rf.country.code,
-                 county_pop, county_kids, None, order, rf.county.short_fi, rf.county.short_sv))
+                 county_pop, county_kids, None, order, rf.county.short_fi, rf.county.short_sv,
+                 rf.county.name_en, rf.county.short_en))
         add(Area(rf.country.code, rf.country.name_fi, rf.country.name_sv, "country", None,
                  rf.country.population, rf.country.population_0_17, None, order,
-                 rf.country.name_fi, rf.country.name_sv))
+                 rf.country.name_fi, rf.country.name_sv, rf.country.name_en, rf.country.name_en))
         for region in rf.regions:
             for m in region.municipalities:
                 add(Area(m.code, m.name_fi, m.name_sv, "municipality", region.code,
                          m.population, m.population_0_17,
-                         m.family_centre or region.family_centre, order, m.name_fi, m.name_sv))
+                         m.family_centre or region.family_centre, order, m.name_fi, m.name_sv,
+                         m.name_en, m.name_en))
         return out
 
     @cached_property

@@ -16,13 +16,21 @@ def _comma(value: object) -> object:
     return value
 
 
-def to_excel_csv(frame: pd.DataFrame) -> bytes:
-    """CSV that Finnish Excel opens as numbers: semicolon, decimal comma, UTF-8 with BOM."""
+def _point(value: object) -> object:
+    if isinstance(value, float):
+        return "" if value != value else repr(value)
+    return value
+
+
+def to_excel_csv(frame: pd.DataFrame, lang: str = "fi") -> bytes:
+    """CSV that Excel opens as numbers in the user's language: semicolon and decimal comma for
+    Finnish and Swedish (Finland's Excel), comma and decimal point for English; UTF-8 with BOM."""
     out = frame.copy()
+    comma_locale = lang != "en"
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_float_dtype(out[column]):
-            out[column] = out[column].map(_comma)
-    text = out.to_csv(index=False, sep=";", lineterminator="\r\n")
+            out[column] = out[column].map(_comma if comma_locale else _point)
+    text = out.to_csv(index=False, sep=";" if comma_locale else ",", lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from indicators.config import Indicator
-from indicators.formatting import format_number, format_period, unit_label
+from indicators.formatting import format_number, format_period, plotly_separators, unit_label
 from indicators.i18n import t
 from indicators.periods import period_start
 
@@ -188,7 +188,7 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
         fig.add_annotation(x=x, y=y, text=name, xanchor="left", xshift=8, showarrow=False,
                            font={"color": colour, "size": 12})
     fig.update_layout(
-        separators=", ",
+        separators=plotly_separators(lang),
         font={"family": FONT, "size": 14, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
         margin={"l": 60, "r": 140, "t": 30, "b": 90},
@@ -246,7 +246,7 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
             line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
     add_event_lines(fig, action_lines)
     fig.update_layout(
-        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=360,
         margin={"l": 60, "r": 30, "t": 20, "b": 90},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
@@ -298,7 +298,7 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
                                 strict=True)),
             hovertemplate="<b>%{customdata[0]}</b>: %{customdata[1]}<extra></extra>"))
     fig.update_layout(
-        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=380,
         margin={"l": 60, "r": 30, "t": 20, "b": 90},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
@@ -345,9 +345,9 @@ def _outlined_marker(index: int) -> dict[str, object]:
 def _small_chart_layout(fig: go.Figure, frame: pd.DataFrame, indicator: Indicator, y_title: str,
                         lang: str, *, height: int = 360, bottom: int = 90,
                         footer_y: float = -0.38, top: int = 20) -> None:
-    """The run chart's look (font, white background, Finnish separators, footer)."""
+    """The run chart's look (font, white background, separators of the language, footer)."""
     fig.update_layout(
-        separators=", ", font={"family": FONT, "size": 13, "color": "#1a1a1a"},
+        separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=height,
         margin={"l": 60, "r": 30, "t": top, "b": bottom},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0,

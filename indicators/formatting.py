@@ -74,3 +74,14 @@ def format_period(period: str, lang: str = "fi") -> str:
 
 def unit_label(unit: str, lang: str = "fi") -> str:
     return t(f"unit.{unit}", lang)
+
+
+def plotly_separators(lang: str = "fi") -> str:
+    """Plotly's `separators` (decimal mark, then thousands mark) for axis ticks, taken from the
+    same CLDR data that formats every other number: `, ` in Finnish and Swedish, `.,` in English.
+    Plotly takes one character each, so the narrow no-break space of Swedish becomes a space."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    locale = _locale(lang)
+    group = get_group_symbol(locale)
+    return get_decimal_symbol(locale) + (" " if group.isspace() else group)

@@ -24,7 +24,13 @@ import plotly.graph_objects as go
 from indicators import progress
 from indicators.config import Config
 from indicators.figures import FONT, PALETTE
-from indicators.formatting import MISSING_MARK, SUPPRESSED_MARK, format_number, unit_label
+from indicators.formatting import (
+    MISSING_MARK,
+    SUPPRESSED_MARK,
+    format_number,
+    plotly_separators,
+    unit_label,
+)
 from indicators.goal_texts import status_plain, unit_suffix, value_text, when_text
 from indicators.goals import KeyResultProgress, Point
 from indicators.i18n import t
@@ -399,7 +405,7 @@ def key_result_figure(result: KeyResultProgress, config: Config, lang: str = "fi
         fig.add_annotation(**annotation)
     unit = unit_suffix(result, config, lang)
     fig.update_layout(
-        separators=", ", height=height,
+        separators=plotly_separators(lang), height=height,
         font={"family": FONT, "size": 12, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff",
         margin={"l": 8, "r": 30, "t": TOP_PX, "b": bottom_px},

@@ -173,8 +173,9 @@ def latest_of(frame: pd.DataFrame, indicator: Indicator,
 
 
 def export_frame(reader: Reader, config: Config, indicator: Indicator,
-                 area_code: str | None = None) -> pd.DataFrame:
-    """All cells of an indicator (optionally one area and its sub-areas) for download.
+                 area_code: str | None = None, lang: str = "fi") -> pd.DataFrame:
+    """All cells of an indicator (optionally one area and its sub-areas) for download, area names
+    in `lang` (column names are the data format's own, the same in every language).
 
     Hidden cells carry the mark `..` in every number column, so a file can never hold them.
     """
@@ -194,7 +195,7 @@ def export_frame(reader: Reader, config: Config, indicator: Indicator,
     out = pd.DataFrame({
         "indicator_id": indicator.id,
         "area_code": frame["area_code"],
-        "area_name": frame["area_code"].map(lambda c: config.areas[c].name_fi),
+        "area_name": frame["area_code"].map(lambda c: config.areas[c].name(lang)),
         "period": frame["period"],
         "sex": frame["sex"],
         "grp": frame["grp"],

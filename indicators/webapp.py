@@ -17,7 +17,7 @@ import streamlit as st
 from indicators import checkins, goals, omatiimi, queries, review
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
-from indicators.i18n import t
+from indicators.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from indicators.settings import db_path
 from indicators.store import StoreError, StoreReader
 
@@ -163,9 +163,11 @@ def latest(store_version: str, indicator_id: str, area_codes: tuple[str, ...], s
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
-def export_frame(store_version: str, indicator_id: str, area_code: str | None) -> pd.DataFrame:
+def export_frame(store_version: str, indicator_id: str, area_code: str | None,
+                 lang: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     config = get_config()
-    return queries.export_frame(reader(), config, config.indicators[indicator_id], area_code)
+    return queries.export_frame(reader(), config, config.indicators[indicator_id], area_code,
+                                lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
@@ -235,6 +237,32 @@ def save_checkin(checkin: checkins.CheckIn) -> int:
     return checkins.save(db_path(), checkin, get_config(), actor=local_operator())
 
 
+# Query parameters that follow the user from page to page: Streamlit's page menu drops the query
+# string, so the entrypoint puts these back (a page that has no use for one just leaves it be).
+CARRIED_PARAMS = ("lang", "area", "indicator")
+LANGUAGE_NAMES = {"fi": "suomi", "sv": "svenska", "en": "English"}
+LANGUAGE_LABEL = "Kieli · Språk · Language"  # in all three, so anyone finds the switch
+
+
+def carry_params() -> None:
+    """Put back the carried parameters a page switch dropped from the URL (call before any page
+    reads the URL). Values that came back this way are remembered, so a page for which one is
+    not valid (an Omatiimi page given a school-survey indicator) quietly uses its default."""
+    restored = []
+    for param in CARRIED_PARAMS:
+        kept = st.session_state.get(f"_carry_{param}")
+        if kept and param not in st.query_params:
+            st.query_params[param] = kept
+            restored.append(param)
+    st.session_state["_carried_now"] = tuple(restored)
+
+
+def remember_param(param: str, value: str) -> None:
+    """Remember a valid choice of a carried parameter for the next page switch."""
+    if param in CARRIED_PARAMS:
+        st.session_state[f"_carry_{param}"] = value
+
+
 def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
                format_func: Callable[[str], str] = str, container=None,
                unknown_message: Callable[[str], str] | None = None,
@@ -244,14 +272,17 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
 
     A value in the URL that differs from the one this session last wrote (a shared link, a
     click-through) wins over the widget's state; an unknown value shows `unknown_message` and
-    falls back to `default` instead of failing.
+    falls back to `default` instead of failing. A carried value (see `carry_params`) that this
+    page does not offer falls back silently and stays remembered for the pages that do.
     """
     container = container or st
     key = f"url_{param}"
     written_key = f"_url_written_{param}"
     raw = st.query_params.get(param)
+    carried_miss = False
     if raw is not None and raw not in options:
-        if unknown_message is not None:
+        carried_miss = param in st.session_state.get("_carried_now", ())
+        if unknown_message is not None and not carried_miss:
             container.warning(unknown_message(shown_safely(raw)), icon=":material/link_off:")
         raw = None
     if raw is not None and raw != st.session_state.get(written_key):
@@ -266,6 +297,8 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
                                     placeholder=t("sidebar.placeholder", current_language()))
     st.query_params[param] = value
     st.session_state[written_key] = value
+    if not (carried_miss and value == default):
+        remember_param(param, value)
     return value
 
 
@@ -276,8 +309,32 @@ def shown_safely(value: str, limit: int = 40) -> str:
 
 
 def current_language() -> str:
-    """Finnish for now; the language issue adds `?lang=fi|sv|en`."""
-    return "fi"
+    """The language of this run: `?lang=fi|sv|en` from a link or an edited address, else the
+    language switch's choice, else Finnish. Resolved the way `url_choice` resolves any
+    parameter, so the title set before the switch is drawn already has the right language."""
+    raw = st.query_params.get("lang")
+    if raw in LANGUAGES and raw != st.session_state.get("_url_written_lang"):
+        return raw
+    chosen = st.session_state.get("url_lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return raw if raw in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_control() -> str:
+    """The language switch (suomi · svenska · English) in the sidebar, kept in `?lang=`."""
+    return url_choice("lang", LANGUAGES, DEFAULT_LANGUAGE, label=LANGUAGE_LABEL,
+                      format_func=LANGUAGE_NAMES.__getitem__, container=st.sidebar,
+                      widget="radio",
+                      unknown_message=lambda code: t("url.unknown_language", DEFAULT_LANGUAGE,
+                                                     code=code))
+
+
+def set_document_language(lang: str) -> None:
+    """Streamlit serves `<html lang="en">` whatever the content: set the real language so screen
+    readers pronounce Finnish as Finnish (WCAG 3.1.1). Runs in the page itself, not in a frame."""
+    st.html(f"<script>document.documentElement.lang = {lang!r};</script>",
+            unsafe_allow_javascript=True)
 
 
 def ensure_entrypoint() -> None:
@@ -318,3 +375,9 @@ def share_control(page_path: str) -> None:
     with st.sidebar.expander(t("share.title", current_language()), icon=":material/link:"):
         st.caption(t("share.help", current_language()))
         st.code(share_link(page_path), language=None, wrap_lines=True)
+
+
+def link_params(params: dict[str, str]) -> dict[str, str]:
+    """Query parameters of a link to another page, with the current language, so a link opened
+    in a new tab (a new session) keeps it too."""
+    return {**params, "lang": current_language()}

@@ -61,7 +61,7 @@ st.caption(t("goals.status_help", lang))
 # the file is made when the button is pressed, not on every rerun
 st.download_button(t("goals.download", lang),
                    data=lambda: to_excel_csv(key_result_frame(key_result_records(
-                       results, config, history, lang))), on_click="ignore",
+                       results, config, history, lang)), lang), on_click="ignore",
                    file_name=t("goals.file.key_results", lang, area=chosen or config.county_code),
                    mime="text/csv", key="goals_download")
 
@@ -181,11 +181,13 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
         if result.indicator_id is not None:
             links[0].page_link("pages/indicator.py", label=t("goals.kr.open_indicator", lang),
                                icon=":material/show_chart:",
-                               query_params={"indicator": result.indicator_id, "area": area})
+                               query_params=webapp.link_params(
+                                   {"indicator": result.indicator_id, "area": area}))
         if result.phenomenon_id is not None:
             links[1].page_link("pages/phenomena.py", label=t("goals.kr.open_phenomenon", lang),
                                icon=":material/insights:",
-                               query_params={"phenomenon": result.phenomenon_id, "area": area})
+                               query_params=webapp.link_params(
+                                   {"phenomenon": result.phenomenon_id, "area": area}))
         with st.expander(t("goals.kr.details", lang)):
             st.dataframe(key_result_table(result, config, lang), hide_index=True,
                          width="stretch")
@@ -258,7 +260,7 @@ if not history.empty:
     shown = history[history["key_result_id"].isin([r.key_result_id for r in results])]
     st.download_button(t("goals.checkin.download", lang),
                        data=to_excel_csv(shown.drop(columns=["actor", "source", "entered_at",
-                                                             "revision"])),
+                                                             "revision"]), lang),
                        file_name=t("goals.file.checkins", lang,
                                    area=chosen or config.county_code),
                        mime="text/csv", key="checkins_download")

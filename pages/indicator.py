@@ -106,10 +106,11 @@ else:
     })
     st.dataframe(table, hide_index=True, width="stretch")
 
-    export = webapp.export_frame(version, indicator.id, area_code)
+    export = webapp.export_frame(version, indicator.id, area_code, lang)
     st.download_button(
-        t("indicator.download", lang), data=to_excel_csv(export),
-        file_name=f"{file_stem(indicator.id, area_code, 'kaikki_jaksot')}.csv", mime="text/csv",
+        t("indicator.download", lang), data=to_excel_csv(export, lang),
+        file_name=f"{file_stem(indicator.id, area_code, t('file.all_periods', lang))}.csv",
+        mime="text/csv",
         help=t("indicator.download_help", lang), icon=":material/download:",
     )
 

@@ -138,7 +138,7 @@ with st.expander(t("omatiimi.trend.table", lang)):
     st.dataframe(omatiimi.trend_table(with_volume, chart, indicator, lang), hide_index=True,
                  width="stretch")
 download = omatiimi.trend_table(with_volume, chart, indicator, lang, formatted=False)
-st.download_button(t("omatiimi.trend.download", lang), data=to_excel_csv(download),
+st.download_button(t("omatiimi.trend.download", lang), data=to_excel_csv(download, lang),
                    file_name=f"{file_stem(indicator_id, area, period_span(monthly))}.csv",
                    mime="text/csv",
                    icon=":material/download:", key=f"omatiimi_dl_{indicator_id}_{area}")

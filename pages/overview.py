@@ -43,7 +43,7 @@ for indicator in config.headline_indicators():
                     "pages/indicator.py",
                     label=area.short(lang),
                     icon=":material/open_in_new:",
-                    query_params={"indicator": indicator.id, "area": area.code},
+                    query_params=webapp.link_params({"indicator": indicator.id, "area": area.code}),
                     help=t("overview.open_indicator", lang),
                 )
                 if result.period is None:

@@ -144,8 +144,8 @@ for indicator_id in phenomenon.indicator_ids:
         if indicator.rolling_pool_years and config.areas[area].level == "municipality":
             st.page_link("pages/indicator.py", label=t("phenomenon.pool_link", lang),
                          icon=":material/stacked_line_chart:",
-                         query_params={"indicator": indicator_id, "area": area,
-                                       "level": "pool"})
+                         query_params=webapp.link_params(
+                             {"indicator": indicator_id, "area": area, "level": "pool"}))
         if indicator.kind in ("proportion", "rate"):
             level = "year" if indicator.period_aggregation != "none" else \
                 phenomena.chart_level(indicator)

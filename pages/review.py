@@ -96,7 +96,8 @@ for section in SECTIONS:
     st.dataframe(shown, hide_index=True, width="stretch", column_config=config_columns)
     if section == "omatiimi":
         st.page_link("pages/omatiimi.py", label=t("review.open", lang),
-                     icon=":material/diversity_3:", query_params={"area": pack.omatiimi_area})
+                     icon=":material/diversity_3:",
+                     query_params=webapp.link_params({"area": pack.omatiimi_area}))
 
 changed = review.changed_key_results(pack)
 if changed:

@@ -7,62 +7,31 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from indicators.settings import REPO_ROOT
+from tests.browser_support import (
+    BROWSER_MARKS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    serve,
+    wait_for_document_language,
+    wait_until_rendered,
+)
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="Debian chromium is not installed (make test installs it as root)"),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def server(store_path, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
     shutil.copy(store_path, db)
-    port = _free_port()
-    env = dict(os.environ, DASHBOARD_DB=str(db))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start: " + process.stdout.read().decode()[-2000:])
-    yield url, db
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
+    with serve(db) as url:
+        yield url, db
 
 
 @pytest.fixture(scope="module")
@@ -250,4 +219,80 @@ def test_review_page_downloads_the_pack_in_a_real_browser(server, browser, tmp_p
     assert caught.value.suggested_filename == "katsaus_SK053_2026Q3.pdf"
     assert Path(caught.value.path()).read_bytes()[:5] == b"%PDF-"
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+    page.close()
+
+
+def _nav(page, label: str):
+    return page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name=label)
+
+
+def test_language_area_and_indicator_survive_page_switches(server, browser):
+    """Streamlit's page menu drops the query string; the dashboard carries lang, area and
+    indicator over, and a page that has no use for a carried indicator leaves it be."""
+    url, _ = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url + "/indicator?lang=sv&area=KU109&indicator=anxiety_gr8_9",
+              wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    wait_for_document_language(page, "sv")
+
+    _nav(page, "Mål").click()
+    page.wait_for_url("**/goals?*", timeout=30000)
+    wait_until_rendered(page)
+    assert page.get_by_role("heading", name="Gemensamma mål").count() == 1
+    for param in ("lang=sv", "area=KU109", "indicator=anxiety_gr8_9"):
+        assert param in page.url, page.url
+
+    _nav(page, "Omatiimi").click()  # an Omatiimi page takes only Omatiimi indicators
+    page.wait_for_url("**/omatiimi?*", timeout=30000)
+    wait_until_rendered(page)
+    assert "lang=sv" in page.url and "area=KU109" in page.url
+    assert page.locator('[data-testid="stAlertContentWarning"]').filter(
+        has_text="anxiety_gr8_9").count() == 0  # no 'unknown indicator' for a carried value
+
+    _nav(page, "Indikator").click()
+    page.wait_for_url("**/indicator?*", timeout=30000)
+    wait_until_rendered(page)
+    assert "indicator=anxiety_gr8_9" in page.url and "area=KU109" in page.url
+    area = page.locator('[data-testid="stSidebar"]').get_by_role("combobox", name="Område")
+    assert area.input_value() == "Tavastehus"
+    wait_for_document_language(page, "sv")
+    _assert_no_error(page)
+    page.close()
+
+
+def test_language_and_area_can_be_chosen_with_the_keyboard_alone(server, browser):
+    url, _ = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url + "/goals", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    page.locator("body").focus()
+    for _ in range(80):  # Tab through the page until the language switch has the focus
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.getAttribute('type') === 'radio'"
+                         " && document.activeElement?.value !== undefined"
+                         " && !!document.activeElement.closest('[data-testid=stSidebar]')"):
+            break
+    else:
+        pytest.fail("the language switch cannot be reached with Tab")
+    page.keyboard.press("ArrowRight")  # suomi -> svenska
+    page.wait_for_function("document.documentElement.lang === 'sv'", timeout=30000)
+    wait_until_rendered(page)
+    assert "lang=sv" in page.url
+    assert page.get_by_role("heading", name="Gemensamma mål").count() == 1
+
+    for _ in range(20):  # on to the area selector
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement?.getAttribute('role') === 'combobox'"):
+            break
+    else:
+        pytest.fail("the area selector cannot be reached with Tab")
+    page.keyboard.type("Tavastehusreg")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**area=SK051*", timeout=30000)
+    wait_until_rendered(page)
+    assert "lang=sv" in page.url
+    _assert_no_error(page)
     page.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from indicators.formatting import (
     format_change,
     format_date,
@@ -49,3 +51,26 @@ def test_pool_periods():
     assert period_end("2023-2025") == date(2025, 12, 31)
     assert previous_period("2023-2025") == "2022-2024"
     assert period_level("2025-09") == "month"
+
+
+@pytest.mark.parametrize(("lang", "number", "change", "day", "spring"), [
+    ("fi", "12\u00a0345,7", "\u22120,4", "25.11.2026", "kevät 2025"),
+    ("sv", "12\u00a0345,7", "\u22120,4", "25 nov. 2026", "våren 2025"),
+    ("en", "12,345.7", "\u22120.4", "25 Nov 2026", "spring 2025"),
+])
+def test_numbers_periods_and_dates_per_language(lang, number, change, day, spring):
+    """Decimal comma and (no-break) space thousands in Finnish and Swedish, the English
+    convention in English; all from CLDR through babel, none typed by hand."""
+    assert format_number(12345.67, 1, lang) == number
+    assert format_value(12345.67, 1, True, lang) == ".."  # the hidden mark is the same in all
+    assert format_change(-0.44, 1, lang) == change
+    assert format_date(date(2026, 11, 25), lang) == day
+    assert format_period("2025-T1", lang) == spring
+    assert format_period("2025Q3", lang) == "7–9/2025"
+
+
+@pytest.mark.parametrize(("lang", "separators"), [("fi", ", "), ("sv", ", "), ("en", ".,")])
+def test_chart_axes_use_the_languages_separators(lang, separators):
+    from indicators.formatting import plotly_separators
+
+    assert plotly_separators(lang) == separators

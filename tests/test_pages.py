@@ -338,8 +338,8 @@ def test_goals_page_links_each_key_result_to_its_indicator_and_phenomenon(app):
     at.switch_page("pages/goals.py").run()
     assert not at.exception
     links = _page_links(at)
-    assert ("Avaa mittari", "indicator=absence_over10_term&area=SK053") in links
-    assert ("Avaa ilmiö", "phenomenon=school_absences&area=SK053") in links
+    assert ("Avaa mittari", "indicator=absence_over10_term&area=SK053&lang=fi") in links
+    assert ("Avaa ilmiö", "phenomenon=school_absences&area=SK053&lang=fi") in links
 
 
 def test_goals_page_filters_by_the_chosen_region(app, reader, config):
@@ -491,3 +491,52 @@ def test_review_page_unknown_quarter_falls_back_to_the_latest(app):
     assert not at.exception
     assert any("1999Q1" in w.value for w in at.warning)
     assert "7–9/2026" in at.header[0].value
+
+
+@pytest.mark.parametrize(("lang", "city", "county"), [
+    ("fi", "Hämeenlinna", "Kanta-Hämeen hyvinvointialue"),
+    ("sv", "Tavastehus", "Egentliga Tavastlands välfärdsområde"),
+    ("en", "Hämeenlinna", "Kanta-Häme wellbeing services county"),
+])
+def test_the_language_comes_from_the_url_with_area_names_in_it(app, config, lang, city, county):
+    from indicators.i18n import messages
+
+    app.query_params["lang"] = lang
+    app.query_params["area"] = "KU109"
+    at = app.run()
+    assert not at.exception
+    assert at.sidebar.radio[0].value == lang
+    assert at.sidebar.selectbox[0].value == "KU109"
+    options = " | ".join(at.sidebar.selectbox[0].options)
+    assert city in options and county in options
+    assert at.title[0].value == messages(lang)["overview.title"]
+    assert [s.value for s in at.subheader][:1] == [config.headline_indicators()[0].name.get(lang)]
+    assert messages(lang)["app.demo_banner"].split("**")[1] in at.warning[0].value
+
+
+def test_the_language_switch_changes_the_page_and_the_url(app):
+    at = app.run()
+    assert at.title[0].value == "Seudut rinnakkain"
+    at.sidebar.radio[0].set_value("sv").run()
+    assert not at.exception
+    assert at.query_params["lang"] in (["sv"], "sv")
+    assert at.title[0].value != "Seudut rinnakkain"
+    assert "Regionerna" in at.title[0].value
+
+
+def test_an_unknown_language_in_the_url_falls_back_to_finnish_with_a_message(app):
+    app.query_params["lang"] = "de"
+    at = app.run()
+    assert not at.exception
+    assert at.title[0].value == "Seudut rinnakkain"
+    assert any("`de`" in w.value for w in at.sidebar.warning)
+
+
+def test_the_accessibility_statement_names_the_feedback_address_and_supervisor(app, config):
+    at = app.run()
+    at.switch_page("pages/accessibility.py").run()
+    assert not at.exception
+    text = _texts(at)
+    access = config.site.accessibility
+    assert access.feedback_email in text and access.supervisor.url in text
+    assert "WCAG 2.1" in text and "osittain" in text

@@ -1,0 +1,115 @@
+"""Shared by the real-browser tests: Debian's Chromium driven by Playwright, and the dashboard
+served by `streamlit run` on a free loopback port against a store file of the test's own."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from indicators.settings import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE_VERSION = "4.14.1"  # the one scripts/fetch_axe.py installs (make test)
+AXE_JS = REPO_ROOT / ".cache" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
+SCREENSHOT_DIR = REPO_ROOT / "build" / "screenshots"
+# every browser test module: `pytestmark = BROWSER_MARKS`
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(),
+                       reason="Debian chromium is not installed (make test installs it as root)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def serve(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`streamlit run dashboard.py` on a free port; yields the base URL, stops the server after."""
+    port = free_port()
+    env = dict(os.environ, DASHBOARD_DB=str(db), **(extra_env or {}))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            process.kill()
+            raise RuntimeError("streamlit did not start: "
+                               + process.stdout.read().decode()[-2000:])
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def wait_until_rendered(page, timeout_ms: int = 60000) -> None:
+    """Until the script run has finished and the page's charts have been drawn."""
+    page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout_ms)
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-test-script-state]');
+            if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+            return [...charts].every(c => c.querySelector('.main-svg'));
+        }""", timeout=timeout_ms)
+    page.wait_for_timeout(300)  # the last layout pass
+
+
+def wait_for_document_language(page, lang: str, timeout_ms: int = 15000) -> None:
+    """Until `<html lang>` names `lang` (set by a script the page runs once it has drawn)."""
+    page.wait_for_function("(lang) => document.documentElement.lang === lang", arg=lang,
+                           timeout=timeout_ms)
+
+
+# Streamlit's own front end probes the server's base path from the page's address: for
+# /goals it first asks /goals/_stcore/health and host-config (404), then /_stcore/…. Those
+# two requests are the framework's, expected, and the only console errors tolerated.
+_BASE_PATH_PROBE = re.compile(r"^https?://[^/]+/[a-z_]+/_stcore/(health|host-config)$")
+
+
+def is_tolerated_console_error(message) -> bool:
+    location = (message.location or {}).get("url", "")
+    return "status of 404" in message.text and bool(_BASE_PATH_PROBE.match(location))
+
+
+def full_page_screenshot(page, path: Path, width: int) -> None:
+    """A screenshot of the whole page at `width` pixels: Streamlit scrolls inside its main
+    block, so the window is made as tall as the content first."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.set_viewport_size({"width": width, "height": 900})
+    page.wait_for_timeout(400)
+    height = page.evaluate("""() => {
+        const main = document.querySelector('[data-testid="stMain"]');
+        return Math.max(main ? main.scrollHeight : 0, document.body.scrollHeight);
+    }""")
+    page.set_viewport_size({"width": width, "height": min(max(int(height), 900), 16000)})
+    page.wait_for_timeout(600)
+    page.screenshot(path=str(path), full_page=True)
