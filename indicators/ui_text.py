@@ -90,3 +90,13 @@ def latest_summary(result: Latest, indicator: Indicator, area_name: str, lang: s
                         low=format_number(result.low, indicator.decimals, lang),
                         high=format_number(result.high, indicator.decimals, lang))
     return text
+
+
+def value_markup(value: str, unit: str = "") -> str:
+    """A card's big figure as HTML: large type but not a heading, so the page's heading outline
+    stays the page's sections (screen-reader users jump by headings)."""
+    from html import escape
+
+    small = f" <small>{escape(unit)}</small>" if unit else ""
+    return f'<p class="card-value" style="font-size:1.75rem;font-weight:600;margin:0 0 0.25rem">' \
+           f"{escape(value)}{small}</p>"

@@ -14,5 +14,5 @@ config = webapp.get_config()
 
 st.title(t("a11y.title", lang))
 for section in statement(config, lang):
-    st.subheader(section.heading)
+    st.header(section.heading)
     st.markdown(section.body)

@@ -20,7 +20,7 @@ st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
 
 # ---------------------------------------------------------------- which data is demo and which real
-st.subheader(t("data.provenance_title", lang))
+st.header(t("data.provenance_title", lang))
 prov = webapp.provenance(version)
 names = {i: ind.name.get(lang) for i, ind in config.indicators.items()}
 st.dataframe(pd.DataFrame({
@@ -34,7 +34,7 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- upload, validate, confirm
-st.subheader(t("data.upload_title", lang))
+st.header(t("data.upload_title", lang))
 if not can_write:
     st.info(t("data.writes_disabled", lang), icon=":material/lock:")
 else:
@@ -94,7 +94,7 @@ else:
                                icon=":material/check_circle:")
 
 # ---------------------------------------------------------------- history and rollback
-st.subheader(t("data.history_title", lang))
+st.header(t("data.history_title", lang))
 history = webapp.import_history(webapp.version())
 st.dataframe(pd.DataFrame({
     t("data.col.import_id", lang): history["import_id"].astype(int),
@@ -123,7 +123,7 @@ if can_write and len(active) > 1:  # the first import (the demo build) is the ba
                 st.error(exc.problem.message(lang), icon=":material/error:")
 
 # ---------------------------------------------------------------- the catalogue
-st.subheader(t("data.catalogue_title", lang))
+st.header(t("data.catalogue_title", lang))
 catalogue = pd.DataFrame({
     t("data.col.id", lang): list(config.indicators),
     t("data.col.indicator", lang): [i.name.get(lang) for i in config.indicators.values()],

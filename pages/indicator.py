@@ -80,7 +80,7 @@ else:
                                                          f"{item.note.get(lang)}"))
     st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
 
-    st.subheader(t("indicator.table", lang))
+    st.header(t("indicator.table", lang))
     ordered = frame.assign(_o=frame["area_code"].map({c: i for i, c in enumerate(areas)}))
     ordered = ordered.sort_values(["_o", "period_start"], ascending=[True, False])
     table = pd.DataFrame({

@@ -18,7 +18,7 @@ from indicators.formatting import (
     unit_label,
 )
 from indicators.i18n import t
-from indicators.ui_text import as_of_text, status_badge
+from indicators.ui_text import as_of_text, status_badge, value_markup
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -59,7 +59,7 @@ def volume_text(card: omatiimi.Card) -> str | None:
 def show_card(card: omatiimi.Card) -> None:
     if card.indicator_id == omatiimi.LEAD_TIME_MEDIAN:
         st.markdown(f"**{t('omatiimi.cards.lead_name', lang)}**")
-        st.markdown(f"### {omatiimi.lead_card_text(card, lang)}")
+        st.markdown(value_markup(omatiimi.lead_card_text(card, lang)), unsafe_allow_html=True)
         if card.compare_period and not math.isnan(card.delta):
             st.caption(t("omatiimi.cards.change", lang,
                          period=format_period(card.compare_period, lang),
@@ -73,11 +73,11 @@ def show_card(card: omatiimi.Card) -> None:
     indicator = config.indicators[card.indicator_id]
     st.markdown(f"**{indicator.name.get(lang)}**")
     if card.period is None:
-        st.markdown(f"### {t('omatiimi.cards.no_data', lang)}")
+        st.markdown(value_markup(t('omatiimi.cards.no_data', lang)), unsafe_allow_html=True)
         return
     unit = unit_label(indicator.unit, lang)
     value = format_value(card.value, indicator.decimals, card.suppressed, lang)
-    st.markdown(f"### {value} <small>{unit}</small>", unsafe_allow_html=True)
+    st.markdown(value_markup(value, unit), unsafe_allow_html=True)
     if card.suppressed:
         st.caption(t("omatiimi.cards.hidden", lang, min_n=indicator.min_n))
     elif card.compare_period:
@@ -97,18 +97,18 @@ quarter, cards = webapp.omatiimi_cards(version, tuple(regions))
 if quarter is None:
     st.info(t("omatiimi.cards.none", lang), icon=":material/info:")
 else:
-    st.subheader(t("omatiimi.cards.title", lang, period=format_period(quarter, lang)))
+    st.header(t("omatiimi.cards.title", lang, period=format_period(quarter, lang)))
     st.caption(t("omatiimi.cards.help", lang))
     for column, code in zip(st.columns(len(regions)), regions, strict=True):
         with column:
             label = config.areas[code].short(lang)
-            st.markdown(f"#### {label}")
+            st.markdown(f"### {label}")
             for card in (c for c in cards if c.area_code == code):
                 with st.container(border=True):
                     show_card(card)
 
 # ---------------------------------------------------------------- monthly trend
-st.subheader(t("omatiimi.trend.title", lang) + f": {area_name}")
+st.header(t("omatiimi.trend.title", lang) + f": {area_name}")
 st.caption(t("omatiimi.trend.help", lang))
 default_trend = "omatiimi_felt_helped" if "omatiimi_felt_helped" in trend else next(iter(trend))
 indicator_id = webapp.url_choice(
@@ -155,7 +155,7 @@ for indicator_key, title_key, help_key, share in (
         continue
     grouped = config.indicators[indicator_key]
     cells = webapp.group_cells(version, indicator_key, (area,), level)
-    st.subheader(t(title_key, lang) + f": {area_name}")
+    st.header(t(title_key, lang) + f": {area_name}")
     st.caption(t(help_key, lang))
     st.plotly_chart(
         stacked_bars_figure(cells, grouped, area_name,
@@ -172,7 +172,7 @@ for indicator_key, title_key, help_key, share in (
                      width="stretch")
 
 # ---------------------------------------------------------------- regions side by side
-st.subheader(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
+st.header(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
 st.caption(t("omatiimi.compare.help", lang))
 compare_level = webapp.url_choice("compare_level", ["quarter", "month"], "quarter",
                                   label=t("omatiimi.compare.level", lang),
@@ -192,6 +192,6 @@ if all_hidden:
     st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(all_hidden)))
 
 # ---------------------------------------------------------------- rollout
-st.subheader(t("omatiimi.rollout.title", lang))
+st.header(t("omatiimi.rollout.title", lang))
 st.caption(t("omatiimi.rollout.help", lang))
 st.dataframe(omatiimi.rollout_table(config, lang), hide_index=True, width="stretch")

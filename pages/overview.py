@@ -7,7 +7,7 @@ import streamlit as st
 from indicators import queries, webapp
 from indicators.formatting import format_change, format_period, format_value, unit_label
 from indicators.i18n import t
-from indicators.ui_text import as_of_text, status_badge
+from indicators.ui_text import as_of_text, status_badge, value_markup
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -32,7 +32,7 @@ for indicator in config.headline_indicators():
     results = webapp.latest(version, indicator.id, tuple(columns_areas), "total", "total", level)
     unit = unit_label(indicator.unit, lang)
     with st.container(border=True):
-        st.subheader(indicator.name.get(lang))
+        st.header(indicator.name.get(lang))
         period_note = t(f"period_level.{level}", lang) if level else ""
         st.caption(" · ".join(p for p in (unit, period_note,
                                            t(f"direction.{indicator.direction}", lang)) if p))
@@ -47,10 +47,10 @@ for indicator in config.headline_indicators():
                     help=t("overview.open_indicator", lang),
                 )
                 if result.period is None:
-                    st.markdown(f"### {t('overview.no_data', lang)}")
+                    st.markdown(value_markup(t('overview.no_data', lang)), unsafe_allow_html=True)
                     continue
                 value = format_value(result.value, indicator.decimals, result.suppressed, lang)
-                st.markdown(f"### {value} <small>{unit}</small>", unsafe_allow_html=True)
+                st.markdown(value_markup(value, unit), unsafe_allow_html=True)
                 st.caption(t("overview.latest_period", lang,
                              period=format_period(result.period, lang)))
                 if result.compare_period:

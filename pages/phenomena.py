@@ -78,7 +78,7 @@ if phenomenon.comparison_areas:
     st.markdown(t("phenomenon.comparison", lang, areas=names(phenomenon.comparison_areas)))
 
 # ---------------------------------------------------------------- comparison of verdicts
-st.subheader(t("phenomenon.summary_title", lang))
+st.header(t("phenomenon.summary_title", lang))
 st.caption(t("phenomenon.summary_help", lang))
 regions = phenomena.acting_and_comparison(phenomenon)
 summary = {t("indicator.choose", lang): [config.indicators[i].name.get(lang)
@@ -116,14 +116,14 @@ if config.areas[area].level == "municipality":
 else:
     st.caption(t("brief.only_municipality", lang))
 
-st.subheader(t("phenomenon.indicators_title", lang))
+st.header(t("phenomenon.indicators_title", lang))
 for indicator_id in phenomenon.indicator_ids:
     indicator = config.indicators[indicator_id]
     frame = series_for(indicator_id, area)
     verdict = phenomena.verdict_for(frame, indicator, action_start)
     role = "outcome" if indicator_id in phenomenon.outcome_indicators else "process"
     with st.container(border=True):
-        st.markdown(f"#### {indicator.name.get(lang)}")
+        st.markdown(f"### {indicator.name.get(lang)}")
         st.caption(t(f"phenomenon.{role}", lang))
         st.markdown(f"**{verdict_text(verdict)}** — {rule_text(verdict)}")
         if frame.empty:
@@ -178,7 +178,7 @@ for indicator_id in phenomenon.indicator_ids:
             }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- actions and notes
-st.subheader(t("phenomenon.actions_title", lang))
+st.header(t("phenomenon.actions_title", lang))
 for action in phenomenon.actions:
     with st.container(border=True):
         st.markdown(f"**{action.name.get(lang)}**")
@@ -199,7 +199,7 @@ for action in phenomenon.actions:
                 as_of=format_date(action.progress.as_of, lang)))
 
 if phenomenon.notes:
-    st.subheader(t("phenomenon.notes_title", lang))
+    st.header(t("phenomenon.notes_title", lang))
     for note in sorted(phenomenon.notes, key=lambda n: n.date, reverse=True):
         st.markdown(t("phenomenon.note", lang, date=format_date(note.date, lang),
                       organisation=note.organisation, text=note.text.get(lang)))

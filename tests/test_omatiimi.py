@@ -315,10 +315,10 @@ def test_page_hides_small_feedback_in_cards_hovers_and_tables(small_feedback_sto
     at.switch_page("pages/omatiimi.py").run()
     assert not at.exception
     forssa = next(c for c in at.columns
-                  if c.markdown and c.markdown[0].value.startswith("#### Forssan seutu"))
+                  if c.markdown and c.markdown[0].value.startswith("### Forssan seutu"))
     shown = [m.value for m in forssa.markdown]
     srs_at = shown.index("**Omatiimin tapaamisten SRS-keskiarvo**")
-    assert shown[srs_at + 1].startswith("### ..")
+    assert 'class="card-value"' in shown[srs_at + 1] and '">.. <small>' in shown[srs_at + 1]
     assert "Määrä salattu" in [c.value for c in forssa.caption]
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     line = next(tr for tr in chart["data"] if tr.get("mode") == "lines+markers")
@@ -347,7 +347,7 @@ def test_page_for_each_region(store_path, monkeypatch, config, area):
     assert not at.exception
     shown = omatiimi.shown_area(config, area)
     name = config.areas[shown].name_fi
-    headings = [s.value for s in at.subheader]
+    headings = [s.value for s in at.header]
     assert headings[0] == "Viimeisin neljännes: 7–9/2026"
     assert f"Kuukausittainen kehitys: {name}" in headings
     assert f"Viive lomakkeesta ensimmäiseen tapaamiseen: {name}" in headings
@@ -356,7 +356,7 @@ def test_page_for_each_region(store_path, monkeypatch, config, area):
     if area != shown:
         assert any(name in i.value for i in at.info)
     text = "\n".join(m.value for m in at.markdown)
-    assert ":material/" in text and "### " in text  # status icon and values on the cards
+    assert ":material/" in text and 'class="card-value"' in text  # icon and values on cards
     # the control chart, both bar charts and the comparison
     assert len(at.get("plotly_chart")) == 4
     assert at.selectbox(key="url_indicator").value == "omatiimi_felt_helped"

@@ -20,7 +20,7 @@ def app(store_path, monkeypatch):
 def _texts(at) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [w.value for w in at.warning] + [t.value for t in at.title]
-    parts += [s.value for s in at.subheader]
+    parts += [s.value for s in at.subheader] + [h.value for h in at.header]
     return "\n".join(parts)
 
 
@@ -36,13 +36,13 @@ def test_overview_shows_the_three_regions_side_by_side(app, config):
     for name in ("Forssan seutu", "Hämeenlinnan seutu", "Riihimäen seutu", "Kanta-Häme",
                  "Koko maa"):
         assert labels.count(name) == len(config.headline_indicators())
-    headings = [s.value for s in at.subheader]
+    headings = [h.value for h in at.header]
     assert headings == [i.name.fi for i in config.headline_indicators()]
     text = _texts(at)
     assert "Ei selvää muutosta" in text or "Parantunut" in text
     assert ":material/" in text  # status has an icon as well as words
     # numbers in Finnish format: decimal comma
-    assert any("," in m.value and m.value.startswith("### ") for m in at.markdown)
+    assert any("," in m.value and 'class="card-value"' in m.value for m in at.markdown)
 
 
 def test_overview_links_carry_indicator_and_area(app):
@@ -510,7 +510,7 @@ def test_the_language_comes_from_the_url_with_area_names_in_it(app, config, lang
     options = " | ".join(at.sidebar.selectbox[0].options)
     assert city in options and county in options
     assert at.title[0].value == messages(lang)["overview.title"]
-    assert [s.value for s in at.subheader][:1] == [config.headline_indicators()[0].name.get(lang)]
+    assert [h.value for h in at.header][:1] == [config.headline_indicators()[0].name.get(lang)]
     assert messages(lang)["app.demo_banner"].split("**")[1] in at.warning[0].value
 
 
