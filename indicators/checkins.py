@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from indicators.config import Config
+from indicators.i18n import LANGUAGES
 from indicators.personal_data import personal_text_kinds
 from indicators.queries import Reader
 from indicators.store import write_transaction
@@ -40,11 +41,16 @@ CHECKIN_DDL = """CREATE TABLE IF NOT EXISTS key_result_checkin (
     entered_at TIMESTAMP NOT NULL,
     actor VARCHAR NOT NULL,
     source VARCHAR NOT NULL,
+    text_lang VARCHAR NOT NULL DEFAULT 'fi',
     PRIMARY KEY (key_result_id, quarter, revision)
 )"""
+# stores written before check-ins knew their language: the column is added on the next write,
+# and until then every text counts as Finnish (all check-ins so far were written in Finnish)
+TEXT_LANG_DDL = ("ALTER TABLE key_result_checkin "
+                 "ADD COLUMN IF NOT EXISTS text_lang VARCHAR DEFAULT 'fi'")
 
 COLUMNS = ["key_result_id", "quarter", "revision", "confidence", "seen", "why", "next_steps",
-           "organisation", "checkin_date", "entered_at", "actor", "source"]
+           "organisation", "checkin_date", "entered_at", "actor", "source", "text_lang"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class CheckIn:
     next_steps: str
     organisation: str
     checkin_date: date
+    text_lang: str = "fi"  # the interface language it was written in: pages mark the text so
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,8 @@ def problems(checkin: CheckIn, config: Config, today: date | None = None) -> lis
         out.append(CheckInProblem("confidence", "bad_confidence", {}))
     if checkin.checkin_date > today:
         out.append(CheckInProblem("checkin_date", "future_date", {}))
+    if checkin.text_lang not in LANGUAGES:
+        raise ValueError(f"unknown text language {checkin.text_lang!r}")  # set by code, not typed
     texts = {name: getattr(checkin, name) for name in TEXT_FIELDS}
     texts["organisation"] = checkin.organisation
     for name, text in texts.items():
@@ -118,16 +127,18 @@ def save(path: Path, checkin: CheckIn, config: Config, *, actor: str, source: st
 def _insert(con: duckdb.DuckDBPyConnection, checkin: CheckIn, *, actor: str,
             source: str) -> int:
     con.execute(CHECKIN_DDL)
+    con.execute(TEXT_LANG_DDL)
     revision = con.execute(
         "SELECT COALESCE(MAX(revision), 0) + 1 FROM key_result_checkin "
         "WHERE key_result_id = ? AND quarter = ?",
         [checkin.key_result_id, checkin.quarter]).fetchone()[0]
     con.execute(
-        "INSERT INTO key_result_checkin VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO key_result_checkin ({', '.join(COLUMNS)}) "
+        f"VALUES ({', '.join('?' for _ in COLUMNS)})",
         [checkin.key_result_id, checkin.quarter, revision, checkin.confidence,
          checkin.seen.strip(), checkin.why.strip(), checkin.next_steps.strip(),
          checkin.organisation.strip(), checkin.checkin_date,
-         datetime.now(UTC).replace(tzinfo=None), actor, source])
+         datetime.now(UTC).replace(tzinfo=None), actor, source, checkin.text_lang])
     return int(revision)
 
 
@@ -136,6 +147,7 @@ def replace_demo(con: duckdb.DuckDBPyConnection, checkins: list[CheckIn], *, act
     except where someone has entered a check-in for the same key result and quarter (a demo
     text must never become the newest revision over what a person typed)."""
     con.execute(CHECKIN_DDL)
+    con.execute(TEXT_LANG_DDL)
     con.execute("DELETE FROM key_result_checkin WHERE source = 'demo'")
     entered = set(con.execute(
         "SELECT DISTINCT key_result_id, quarter FROM key_result_checkin").fetchall())
@@ -144,19 +156,22 @@ def replace_demo(con: duckdb.DuckDBPyConnection, checkins: list[CheckIn], *, act
             _insert(con, checkin, actor=actor, source="demo")
 
 
-def _table_exists(reader: Reader) -> bool:
+def _table_columns(reader: Reader) -> set[str]:
+    """The check-in table's columns (empty when a store has no check-ins table yet)."""
     frame = reader.query_df(
-        "SELECT COUNT(*) AS n FROM information_schema.tables "
+        "SELECT column_name FROM information_schema.columns "
         "WHERE table_name = 'key_result_checkin'")
-    return bool(frame["n"].iloc[0])
+    return set(frame["column_name"])
 
 
 def history(reader: Reader, key_result_ids: list[str] | None = None) -> pd.DataFrame:
     """The current check-ins (newest revision per key result and quarter), oldest quarter first.
 
     A store written before check-ins existed simply has none."""
-    if not _table_exists(reader):
+    present = _table_columns(reader)
+    if not present:
         return pd.DataFrame(columns=COLUMNS)
+    selected = [c if c in present else f"'fi' AS {c}" for c in COLUMNS]  # text_lang only
     where, params = "", []
     if key_result_ids is not None:
         if not key_result_ids:
@@ -164,7 +179,7 @@ def history(reader: Reader, key_result_ids: list[str] | None = None) -> pd.DataF
         where = f"WHERE key_result_id IN ({', '.join('?' for _ in key_result_ids)})"
         params = list(key_result_ids)
     return reader.query_df(
-        f"SELECT {', '.join(COLUMNS)} FROM key_result_checkin {where} "
+        f"SELECT {', '.join(selected)} FROM key_result_checkin {where} "
         "QUALIFY revision = MAX(revision) OVER (PARTITION BY key_result_id, quarter) "
         "ORDER BY key_result_id, quarter", params)
 

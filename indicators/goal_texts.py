@@ -127,13 +127,15 @@ def noise_text(result: KeyResultProgress, lang: str = "fi") -> str:
     return t(f"goals.noise.{result.noise}", lang)
 
 
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+def typed_text_html(texts: list[str], text_lang: str) -> str:
+    """Texts people typed (a check-in's three answers) as an HTML quote marked with the language
+    they were written in (WCAG 3.1.2: a Finnish note on an English page is read as Finnish).
+    Escaped: typed text never becomes markup."""
+    from html import escape
 
-
-def plain_markdown(text: str) -> str:
-    """Typed text shown as itself in Markdown: no headings, links, images or HTML, one line."""
-    flat = " ".join(str(text).split())
-    return "".join(f"\\{ch}" if ch in _MARKDOWN_SPECIAL else ch for ch in flat)
+    lang = text_lang if text_lang in ("fi", "sv", "en") else "fi"
+    paragraphs = "".join(f"<p>{escape(' '.join(str(text).split()))}</p>" for text in texts)
+    return f'<blockquote lang="{lang}">{paragraphs}</blockquote>'
 
 
 def forecast_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
@@ -143,10 +145,11 @@ def forecast_text(result: KeyResultProgress, config: Config, lang: str = "fi") -
             return t("goals.forecast.none", lang)
         return t("goals.forecast.too_few", lang, n=result.forecast_points,
                  needed=MIN_FORECAST_POINTS)
+    # the sentence says "about" itself: the number alone, not value_text's "about 12 days"
+    value = f"{format_number(forecast.value, result.decimals, lang)} " \
+            f"{unit_suffix(result, config, lang)}"
     return t(f"goals.forecast.{forecast.reach}", lang,
-             when=when_text(result.target, lang),
-             value=value_text(result, Point("", result.target.when, forecast.value), config,
-                              lang),
+             when=when_text(result.target, lang), value=value.strip(),
              low=format_number(forecast.low, result.decimals, lang),
              high=format_number(forecast.high, result.decimals, lang),
              n=forecast.points)

@@ -36,8 +36,10 @@ class Problem:
     def message(self, lang: str = "fi") -> str:
         """The problem as one sentence with what to do, in `lang`."""
         shown = None if self.value is None else mask_identity_codes(self.value)[:80]
+        params = {name: coded_word(self.code, name, value, lang)
+                  for name, value in self.params.items()}
         return t(f"import.error.{self.code}", lang, value=shown, column=self.column,
-                 row=self.row, **self.params)
+                 row=self.row, **params)
 
     def location(self, lang: str = "fi") -> str:
         parts = [self.file]
@@ -58,3 +60,24 @@ class InputError(Exception):
     def __init__(self, problems: list[Problem]):
         self.problems = problems
         super().__init__("; ".join(f"{p.code} ({p.file}:{p.row}:{p.column})" for p in problems))
+
+
+# Parameters that hold a code ("month", "region") are shown as the word in the reader's language:
+# (problem code, parameter) -> message family of that code's words.
+CODED_PARAMS = {
+    ("period_type_mismatch", "expected"): "period_type.",
+    ("bad_denominator_source", "ptype"): "period_type.",
+    ("rollout_wrong_level", "wanted"): "area_level.",
+    ("rollout_wrong_level", "level"): "area_level.",
+}
+
+
+def coded_word(problem: str, name: str, value: object, lang: str = "fi") -> object:
+    """`month` -> `kuukausi` for a parameter that names a code; other values as they are."""
+    family = CODED_PARAMS.get((problem, name))
+    if family is None:
+        return value
+    try:
+        return t(f"{family}{value}", lang)
+    except KeyError:  # an unexpected code: show it as it is rather than fail
+        return value

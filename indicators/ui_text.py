@@ -8,6 +8,7 @@ from datetime import date
 from indicators.config import Area, Config, ConfigError, Indicator
 from indicators.formatting import format_date, format_number, format_period, unit_label
 from indicators.i18n import t
+from indicators.problems import coded_word
 from indicators.queries import Latest
 from indicators.store import StoreError, StoreLockedError
 
@@ -42,8 +43,10 @@ def config_error_lines(exc: ConfigError, lang: str = "fi") -> list[str]:
     lines = []
     for issue in exc.issues:
         key = f"config.problem.{issue.kind}"
+        context = {name: coded_word(issue.kind, name, value, lang)
+                   for name, value in issue.context.items()}
         try:
-            problem = t(key, lang, **{**issue.context, "detail": issue.message})
+            problem = t(key, lang, **{**context, "detail": issue.message})
         except KeyError:  # an unlisted kind, or a message needing context pydantic did not give
             problem = t("config.problem.other", lang, detail=issue.message)
         lines.append(t("config.issue", lang, file=issue.file, location=issue.location or "–",

@@ -22,10 +22,10 @@ from indicators.goal_texts import (
     noise_text,
     path_text,
     percent,
-    plain_markdown,
     reason_text,
     status_badge,
     summary_text,
+    typed_text_html,
 )
 from indicators.i18n import t
 from indicators.ui_text import as_of_text
@@ -115,7 +115,7 @@ def checkin_form(result: goals.KeyResultProgress) -> None:
         if not st.form_submit_button(t("goals.checkin.save", lang)):
             return
     checkin = checkins.CheckIn(key, quarter, int(confidence), seen, why, next_steps,
-                               organisation, day)
+                               organisation, day, text_lang=lang)
     try:
         revision = webapp.save_checkin(checkin)
     except checkins.CheckInError as exc:
@@ -170,8 +170,8 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                           organisation=last["organisation"],
                           date=format_date(pd.Timestamp(last["checkin_date"]).date(), lang),
                           confidence=int(last["confidence"])))
-            st.markdown("  \n".join(f"> {plain_markdown(last[field])}"
-                                    for field in checkins.TEXT_FIELDS))
+            st.markdown(typed_text_html([last[field] for field in checkins.TEXT_FIELDS],
+                                        str(last["text_lang"])), unsafe_allow_html=True)
             st.caption(t("goals.kr.confidence_trend", lang, items=confidence_items(
                 rows.sort_values("quarter"))))
         else:

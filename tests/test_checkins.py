@@ -268,3 +268,23 @@ def test_a_demo_rebuild_never_buries_what_a_person_typed(tmp_path, config):
     finally:
         reader.close()
     assert rows["seen"].tolist() == ["typed"] and rows["source"].tolist() == ["ui"]
+
+
+def test_a_check_in_keeps_the_language_it_was_written_in_also_in_an_older_store(config, store):
+    """A store from before check-ins knew their language reads as Finnish until the next write
+    adds the column; a check-in written on the Swedish page is marked Swedish."""
+    old_columns = [c for c in COLUMNS if c != "text_lang"]
+    ddl = checkins.CHECKIN_DDL.replace("    text_lang VARCHAR NOT NULL DEFAULT 'fi',\n", "")
+    assert "text_lang" not in ddl
+    with write_transaction(store, actor="test:old") as con:
+        con.execute(ddl)
+        con.execute(f"INSERT INTO key_result_checkin ({', '.join(old_columns)}) VALUES "
+                    "(?, '2026Q2', 1, 6, 'a', 'b', 'c', 'Org', DATE '2026-07-01', "
+                    "TIMESTAMP '2026-07-01 10:00:00', 'test', 'ui')", [KR])
+    assert _history(store)["text_lang"].to_list() == ["fi"]
+    checkins.save(store, _checkin(text_lang="sv"), config, actor="test:sv", today=TODAY)
+    frame = _history(store)
+    assert frame[["quarter", "text_lang"]].values.tolist() == [["2026Q2", "fi"],
+                                                               ["2026Q3", "sv"]]
+    with pytest.raises(ValueError, match="text language"):
+        checkins.save(store, _checkin(text_lang="de"), config, actor="test", today=TODAY)

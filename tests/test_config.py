@@ -249,7 +249,7 @@ def test_first_period_must_be_a_real_month(config_copy):
      "nimittäjän lähteen omatiimi_wednesday_slot pitää olla lukumäärä tai keskiarvo"),
     # a count, but yearly: the months would take their denominator from years
     ("exercise_counselling_referrals", "bad_denominator_source",
-     "jonka jaksotus on month"),
+     "jonka luvut ilmoitetaan kuukausittain"),
     # pointing at itself is the shortest circle
     ("omatiimi_srs_mean", "denominator_cycle",
      "kiertävät kehää indikaattorin omatiimi_srs_mean kautta"),
@@ -311,12 +311,13 @@ def _drop_event(area: str, event: str):
      [("rollout[23].area", "unknown_area")], "aluetta KU999 ei ole tiedostossa regions.yaml"),
     (_append_event(date="2026-02-02", area="KU109", event="launch"),
      [("rollout[23].area", "rollout_wrong_level")],
-     "tapahtuma launch vaatii region-tason koodin; KU109 on tasoa municipality"),
+     "tapahtumalle launch pitää antaa alue, jonka taso on seutukunta; KU109 on tasoa kunta"),
     (_append_event(date="2026-03-02", area="SK053", event="municipality_joined"),
      [("rollout[23].area", "rollout_wrong_level")],
-     "tapahtuma municipality_joined vaatii municipality-tason koodin; SK053 on tasoa region"),
+     "tapahtumalle municipality_joined pitää antaa alue, jonka taso on kunta; "
+     "SK053 on tasoa seutukunta"),
     (_append_event(date="2026-03-02", area="HV07", event="launch"),
-     [("rollout[23].area", "rollout_wrong_level")], "HV07 on tasoa county"),
+     [("rollout[23].area", "rollout_wrong_level")], "HV07 on tasoa hyvinvointialue"),
     # Forssa (KU061) joined on 2026-02-02, before its region now launches
     (_rollout_change(2, date="2026-03-01"), [("rollout[5].date", "rollout_before_launch")],
      "kunnan KU061 tapahtuma 2026-02-02 on ennen kuin sen seutu SK053 otti"),
