@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from indicators.i18n import LANGUAGES
 from indicators.settings import DEMO_DIR, db_path, local_operator
 
 
@@ -85,7 +86,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if reader is None:
         return 2
     try:
-        frame = export_frame(reader, config, indicator, args.area)
+        frame = export_frame(reader, config, indicator, args.area, args.lang)
     finally:
         reader.close()
     sys.stdout.write(to_csv(frame))
@@ -303,6 +304,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--indicator", required=True, help="indicator id from the catalogue")
     export.add_argument("--area", help="area code: that area and the areas below it")
     export.add_argument("--format", choices=["csv"], default="csv", help="output format")
+    export.add_argument("--lang", choices=LANGUAGES, default="fi",
+                        help="language of the area names (default: Finnish)")
     export.set_defaults(func=cmd_export)
 
     def file_command(name: str, help_text: str, func) -> argparse.ArgumentParser:
@@ -311,7 +314,7 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--sheet", help="Excel sheet name (default: the first sheet)")
         command.add_argument("--regions",
                              help="Sotkanet /regions listing (JSON) for Sotkanet files")
-        command.add_argument("--lang", choices=["fi", "en"], default="fi",
+        command.add_argument("--lang", choices=LANGUAGES, default="fi",
                              help="language of the messages (default: Finnish)")
         command.set_defaults(func=func)
         return command
@@ -327,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     back = sub.add_parser("rollback", help="undo the latest import exactly")
     back.add_argument("import_id", type=int, help="the import to undo (see `imports`)")
-    back.add_argument("--lang", choices=["fi", "en"], default="fi",
+    back.add_argument("--lang", choices=LANGUAGES, default="fi",
                       help="language of the messages (default: Finnish)")
     back.set_defaults(func=cmd_rollback)
 
@@ -337,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(a county or the country: all)")
     goals.add_argument("--format", choices=["json", "csv"], default="json",
                        help="output format (default: json)")
-    goals.add_argument("--lang", choices=["fi", "sv", "en"], default="fi",
+    goals.add_argument("--lang", choices=LANGUAGES, default="fi",
                        help="language of names and texts (default: Finnish)")
     goals.set_defaults(func=cmd_goals)
 
@@ -348,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--format", choices=["html", "pdf", "xlsx", "pptx"], default="html",
                      help="file format (default: html)")
     rev.add_argument("--out", required=True, help="the file to write")
-    rev.add_argument("--lang", choices=["fi", "sv", "en"], default="fi",
+    rev.add_argument("--lang", choices=LANGUAGES, default="fi",
                      help="language of the pack (default: Finnish)")
     rev.set_defaults(func=cmd_review)
 

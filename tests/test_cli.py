@@ -238,3 +238,14 @@ def test_review_pdf_without_chromium_says_so_and_writes_the_html(store_path, tmp
     assert "Chromium" in result.stderr and "pack.html" in result.stderr
     assert not out.exists() and (tmp_path / "pack.html").read_text(encoding="utf-8").startswith(
         "<!DOCTYPE html>")
+
+
+def test_export_names_areas_in_the_chosen_language(store_path):
+    def names(*lang: str) -> set[str]:
+        result = _run("export", "--indicator", "anxiety_gr8_9", "--area", "SK051", *lang,
+                      db=store_path)
+        return {r["area_name"] for r in csv.DictReader(io.StringIO(result.stdout))}
+
+    assert "Hämeenlinna" in names() and "Tavastehus" not in names()
+    assert {"Tavastehus", "Tavastehus ekonomiska region"} <= names("--lang", "sv")
+    assert "Hämeenlinna sub-region" in names("--lang", "en")
