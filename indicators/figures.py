@@ -24,6 +24,8 @@ PALETTE = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7"]
 MARKERS = ["circle", "square", "diamond", "triangle-up", "x"]
 DASHES = ["solid", "dash", "dot", "dashdot", "longdash"]
 FONT = "Source Sans Pro, Arial, sans-serif"
+LABEL_MARGIN = 110  # px on the right for direct labels of reference lines (at least)
+LABEL_CHAR_PX = 6.5  # about one character of 11 px text, to widen the margin for long labels
 
 
 def _rgba(hex_colour: str, alpha: float) -> str:
@@ -70,6 +72,24 @@ def _period_ticks(frame: pd.DataFrame, lang: str, most: int = 12) -> dict[str, o
             "ticktext": [format_period(p, lang) for p in shown["period"]]}
 
 
+def _spread(labels: list[tuple[object, float, str, str]], gap: float,
+            ceiling: float | None = None) -> list[tuple[object, float, str, str]]:
+    """Labels (x, y, text, colour) moved apart vertically by at least `gap`, in their order;
+    with a `ceiling` none goes above it (a label off the axis range would not be drawn)."""
+    placed: list[tuple[object, float, str, str]] = []
+    for x, y, name, colour in sorted(labels, key=lambda item: item[1]):
+        if placed and y < placed[-1][1] + gap:
+            y = placed[-1][1] + gap
+        placed.append((x, y, name, colour))
+    if ceiling is not None and placed and placed[-1][1] > ceiling:
+        lowered: list[tuple[object, float, str, str]] = []
+        for x, y, name, colour in reversed(placed):
+            limit = ceiling if not lowered else lowered[-1][1] - gap
+            lowered.append((x, min(y, limit), name, colour))
+        placed = lowered[::-1]
+    return placed
+
+
 def _dodge(labels: list[tuple[object, float, str, str]], frame: pd.DataFrame,
            gap_share: float = 0.06) -> list[tuple[object, float, str, str]]:
     """Move end-of-line labels apart vertically so they never print over each other."""
@@ -77,14 +97,38 @@ def _dodge(labels: list[tuple[object, float, str, str]], frame: pd.DataFrame,
         return labels
     values = pd.concat([frame["value"], frame["high"], frame["low"]]).dropna()
     span = float(values.max() - min(0.0, float(values.min()))) or 1.0
-    gap = gap_share * span
-    ordered = sorted(labels, key=lambda item: item[1])
-    placed: list[tuple[object, float, str, str]] = []
-    for x, y, name, colour in ordered:
-        if placed and y < placed[-1][1] + gap:
-            y = placed[-1][1] + gap
-        placed.append((x, y, name, colour))
-    return placed
+    return _spread(labels, gap_share * span)
+
+
+# Direct labels are dark text (coloured text on white would fall below 4.5:1); a glyph in the
+# series' colour beside the name ties the label to its line (graphics need only 3:1).
+LABEL_COLOUR = "#1a1a1a"
+GLYPHS = {"circle": "●", "square": "■", "diamond": "◆", "triangle-up": "▲",
+          "x": "✕"}
+LINE_GLYPH = "—"
+
+
+def _label_text(name: str, colour: str, glyph: str) -> str:
+    return f'<span style="color:{colour}">{glyph}</span> {name}'
+
+
+def _add_line_labels(fig: go.Figure, labels: list[tuple[float, str, str]],
+                     values: Sequence[float], gap_share: float = 0.07) -> int:
+    """Short direct labels (y, text, line colour) at the right end of reference lines (median,
+    centre line, limits, target), in the right margin and moved apart so they never overlap.
+    Returns the right margin (px) the labels need; 30 without labels."""
+    labels = [(y, name, colour) for y, name, colour in labels if not pd.isna(y)]
+    if not labels:
+        return 30
+    finite = [float(v) for v in values if not pd.isna(v)] + [y for y, _, _ in labels]
+    low, high = min(0.0, *finite), max(finite)
+    gap = gap_share * ((high - low) or 1.0)
+    for _, y, name, colour in _spread([(None, y, n, c) for y, n, c in labels], gap, high):
+        fig.add_annotation(x=1, xref="paper", y=y, text=_label_text(name, colour, LINE_GLYPH),
+                           xanchor="left", xshift=6, showarrow=False, align="left",
+                           font={"color": LABEL_COLOUR, "size": 11})
+    longest = max(len(name) for _, name, _ in labels) + 2  # the glyph and a space
+    return max(LABEL_MARGIN, round(12 + LABEL_CHAR_PX * longest))
 
 
 def footer_text(indicator: Indicator, lang: str = "fi",
@@ -168,7 +212,7 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
                 y=list(segment["high"]) + list(segment["low"])[::-1],
                 mode="lines", fill="toself", fillcolor=_rgba(colour, 0.13),
                 line={"width": 0, "color": colour}, hoverinfo="skip", showlegend=False,
-                name=f"{name} 95 %",
+                name=t("chart_a11y.band", lang, name=name),
             ))
         fig.add_trace(go.Scatter(
             x=rows["period_start"], y=rows["value"], mode="lines+markers", name=name,
@@ -183,10 +227,12 @@ def series_figure(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping
         visible = rows[rows["value"].notna()]
         if not visible.empty:  # direct label at the line's end
             last = visible.iloc[-1]
-            end_labels.append((last["period_start"], float(last["value"]), name, colour))
-    for x, y, name, colour in _dodge(end_labels, frame):
-        fig.add_annotation(x=x, y=y, text=name, xanchor="left", xshift=8, showarrow=False,
-                           font={"color": colour, "size": 12})
+            glyph = GLYPHS[MARKERS[i % len(MARKERS)]]
+            end_labels.append((last["period_start"], float(last["value"]),
+                               _label_text(name, colour, glyph), colour))
+    for x, y, text, _ in _dodge(end_labels, frame):
+        fig.add_annotation(x=x, y=y, text=text, xanchor="left", xshift=8, showarrow=False,
+                           font={"color": LABEL_COLOUR, "size": 12})
     fig.update_layout(
         separators=plotly_separators(lang),
         font={"family": FONT, "size": 14, "color": "#1a1a1a"},
@@ -245,10 +291,13 @@ def run_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: str,
             mode="lines", name=t("phenomenon.median", lang),
             line={"color": PALETTE[1], "width": 2, "dash": "dash"}, hoverinfo="skip"))
     add_event_lines(fig, action_lines)
+    right = _add_line_labels(
+        fig, [(median, t("chart_a11y.label.median", lang), PALETTE[1])]
+        if median is not None and not rows.empty else [], rows["value"])
     fig.update_layout(
         separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=360,
-        margin={"l": 60, "r": 30, "t": 20, "b": 90},
+        margin={"l": 60, "r": right, "t": 20, "b": 90},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0},
         yaxis={"title": {"text": unit_label(indicator.unit, lang)}, "exponentformat": "none",
                "gridcolor": "#d9d9d9", "rangemode": "tozero"},
@@ -269,9 +318,14 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
     top = float(dens.max()) * 1.15 if not dens.empty else 1000.0
     bottom = max(1.0, float(dens.min()) * 0.6) if not dens.empty else 1.0
     grid = np.union1d(np.geomspace(bottom, top, 80), dens.to_numpy(dtype=float))
+    line_labels: list[tuple[float, str, str]] = []
+    drawn: list[float] = [target]
     for confidence, dash, key in ((0.95, "dash", "chart.funnel_95"),
                                   (0.998, "dot", "chart.funnel_998")):
         low, high = funnel_limits(indicator.kind, target, grid, indicator.scale, confidence)
+        short = t(f"chart_a11y.label.{key.removeprefix('chart.')}", lang)
+        line_labels += [(float(low[-1]), short, PALETTE[1]), (float(high[-1]), short, PALETTE[1])]
+        drawn += [*low, *high]
         for bound, show in ((low, True), (high, False)):
             fig.add_trace(go.Scatter(x=grid, y=bound, mode="lines", name=t(key, lang),
                                      line={"color": PALETTE[1], "dash": dash, "width": 1.5,
@@ -280,7 +334,9 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
     fig.add_trace(go.Scatter(x=[bottom, top], y=[target, target], mode="lines",
                              name=t("chart.funnel_target", lang, area=target_name),
                              line={"color": PALETTE[0], "width": 1.5}, hoverinfo="skip"))
-    visible = points[points["value"].notna()]
+    line_labels.append((target, target_name, PALETTE[0]))
+    visible = points[points["value"].notna() & ~points["suppressed"].astype(bool)]
+    unit = unit_label(indicator.unit, lang)
     others = visible[visible["area_code"] != own]
     mine = visible[visible["area_code"] == own]
     for frame, symbol, size, colour, label in (
@@ -288,7 +344,10 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
             (mine, "star", 18, PALETTE[2], names.get(own or "", ""))):
         if frame.empty:
             continue
-        shown = [format_number(v, indicator.decimals, lang) for v in frame["value"]]
+        shown = [t("chart_a11y.funnel_hover", lang, unit=unit,
+                   value=format_number(v, indicator.decimals, lang),
+                   denominator=format_number(d, 0, lang))
+                 for v, d in zip(frame["value"], frame["denominator"], strict=True)]
         fig.add_trace(go.Scatter(
             x=frame["denominator"], y=frame["value"], mode="markers+text", name=label,
             text=[names.get(c, c) for c in frame["area_code"]], textposition="top center",
@@ -297,10 +356,11 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
             customdata=list(zip([names.get(c, c) for c in frame["area_code"]], shown,
                                 strict=True)),
             hovertemplate="<b>%{customdata[0]}</b>: %{customdata[1]}<extra></extra>"))
+    right = _add_line_labels(fig, line_labels, [*drawn, *visible["value"]])
     fig.update_layout(
         separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=380,
-        margin={"l": 60, "r": 30, "t": 20, "b": 90},
+        margin={"l": 60, "r": right, "t": 20, "b": 90},
         legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
         xaxis={"title": {"text": t("chart.funnel_x", lang)}, "type": "log",
                "exponentformat": "none", "gridcolor": "#efefef"},
@@ -318,12 +378,16 @@ def funnel_figure(points: pd.DataFrame, indicator: Indicator, target: float, tar
 # All eight Okabe & Ito (2008) colours, for filled areas (bars) only. Orange, sky blue and yellow
 # fall short of 3:1 contrast on white, so every filled mark drawn from this list also gets a dark
 # outline (OUTLINE) and its own hatching (PATTERNS, same index): a category is told apart by
-# pattern and outline as well as colour, never by colour alone.
+# pattern and outline as well as colour, never by colour alone. Plotly has eight hatchings; seven
+# go to the classes (up to seven classes each have their own) and the dots are kept for the
+# hidden segment.
 PALETTE_OUTLINED = ["#000000", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
                     "#F0E442"]
-PATTERNS = ["", "/", "\\", "x", "-", "|", "+", "."]
+PATTERNS = ["", "/", "\\", "x", "-", "|", "+"]
 OUTLINE = {"color": "#1a1a1a", "width": 1}
+# The hidden segment has the one hatching no class has (dots) on a light grey fill.
 HIDDEN_FILL = "#d9d9d9"
+HIDDEN_PATTERN = "."
 
 
 def _is_dark(hex_colour: str) -> bool:
@@ -344,12 +408,12 @@ def _outlined_marker(index: int) -> dict[str, object]:
 
 def _small_chart_layout(fig: go.Figure, frame: pd.DataFrame, indicator: Indicator, y_title: str,
                         lang: str, *, height: int = 360, bottom: int = 90,
-                        footer_y: float = -0.38, top: int = 20) -> None:
+                        footer_y: float = -0.38, top: int = 20, right: int = 30) -> None:
     """The run chart's look (font, white background, separators of the language, footer)."""
     fig.update_layout(
         separators=plotly_separators(lang), font={"family": FONT, "size": 13, "color": "#1a1a1a"},
         paper_bgcolor="#ffffff", plot_bgcolor="#ffffff", height=height,
-        margin={"l": 60, "r": 30, "t": top, "b": bottom},
+        margin={"l": 60, "r": right, "t": top, "b": bottom},
         legend={"orientation": "h", "yanchor": "top", "y": -0.15, "x": 0,
                 "traceorder": "normal"},
         yaxis={"title": {"text": y_title}, "exponentformat": "none", "gridcolor": "#d9d9d9",
@@ -454,8 +518,20 @@ def control_chart_figure(frame: pd.DataFrame, indicator: Indicator, area_name: s
             marker={"symbol": "diamond-open", "size": 16, "color": PALETTE[2],
                     "line": {"width": 2.5}}, hoverinfo="skip"))
     add_event_lines(fig, events)
+    line_labels: list[tuple[float, str, str]] = []
+    if centre is not None and not rows.empty:
+        line_labels.append((centre, t("chart.control.centre", lang), PALETTE[1]))
+    if median is not None and not rows.empty and not np.isnan(median):
+        line_labels.append((median, t("chart_a11y.label.median", lang), PALETTE[4]))
+    drawn = [v for v in y if v is not None]
+    for bound, key in ((lower, "lower"), (upper, "upper")):
+        shown = [float(v) for v in (bound if bound is not None else []) if not pd.isna(v)]
+        if shown:  # the limit where the line ends: its last defined step
+            line_labels.append((shown[-1], t(f"chart_a11y.label.{key}", lang), PALETTE[2]))
+            drawn += shown
+    right = _add_line_labels(fig, line_labels, drawn)
     _small_chart_layout(fig, rows, indicator, unit_label(indicator.unit, lang), lang,
-                        top=40 if trial else 20)
+                        top=40 if trial else 20, right=right)
     return fig
 
 
@@ -546,7 +622,7 @@ def stacked_bars_figure(frame: pd.DataFrame, indicator: Indicator, area_name: st
     if any(h is not None for h in stack.heights[HIDDEN_KEY]):
         fig.add_trace(_bar(stack, HIDDEN_KEY, t("chart.stack.hidden_sum", lang),
                            {"color": HIDDEN_FILL, "line": OUTLINE,
-                            "pattern": {"shape": "x", "fillmode": "overlay",
+                            "pattern": {"shape": HIDDEN_PATTERN, "fillmode": "overlay",
                                         "fgcolor": "#595959", "solidity": 0.3}},
                            area_name))
     for start in stack.blank:

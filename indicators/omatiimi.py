@@ -9,7 +9,7 @@ visible cells determine it.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -601,3 +601,76 @@ def group_table(cells: pd.DataFrame, indicator: Indicator, lang: str = "fi") -> 
             else:
                 out[name].append(format_number(float(by_grp.loc[code, "value"]), 0, lang))
     return pd.DataFrame(out)
+
+
+# --------------------------------------------------------------------------------------------
+# regions side by side: the comparison chart as a table and in words
+
+
+def compare_table(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
+                  lang: str = "fi") -> pd.DataFrame:
+    """The regions-side-by-side chart as a table: one row per area (in `area_names` order) and
+    period, with the value, its 95 % interval and the volume behind it (responses, networks or
+    families, where the indicator has one). `frame` is the chart's frame (`with_volume`); a
+    hidden cell shows `..` in every figure and never a number."""
+    noun = volume_noun(indicator)
+    order = {code: i for i, code in enumerate(area_names)}
+    rows = frame[frame["area_code"].isin(order)]
+    rows = rows.assign(_order=rows["area_code"].map(order)).sort_values(
+        ["_order", "period_start"], kind="stable")
+    decimals = indicator.decimals
+    hidden = rows["suppressed"].astype(bool).to_numpy()
+
+    def numbers(values: Sequence[float], places: int) -> list[str]:
+        return [SUPPRESSED_MARK if secret else format_number(v, places, lang)
+                for v, secret in zip(values, hidden, strict=True)]
+
+    intervals = [
+        SUPPRESSED_MARK if secret else MISSING_MARK if pd.isna(low) or pd.isna(high)
+        else f"{format_number(low, decimals, lang)}–{format_number(high, decimals, lang)}"
+        for low, high, secret in zip(rows["low"], rows["high"], hidden, strict=True)]
+    table = {
+        t("table.area", lang): [area_names[c] for c in rows["area_code"]],
+        t("table.period", lang): [format_period(str(p), lang) for p in rows["period"]],
+        t("table.value", lang) + f" ({unit_label(indicator.unit, lang)})":
+            numbers(list(rows["value"]), decimals),
+        t("chart_a11y.compare.col.interval", lang): intervals,
+    }
+    if noun:
+        volume = list(rows["volume"]) if "volume" in rows.columns else [math.nan] * len(rows)
+        table[t("omatiimi.table.volume", lang, noun=t(f"omatiimi.volume_label.{noun}", lang))] = \
+            numbers(volume, 0)
+    return pd.DataFrame(table)
+
+
+def compare_summary(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
+                    lang: str = "fi") -> str:
+    """The comparison chart in one sentence: each area's figure in the latest period that has a
+    visible figure, with its interval; a hidden figure is said to be hidden, with no number."""
+    rows = frame[frame["area_code"].isin(list(area_names))]
+    visible = rows[~rows["suppressed"].astype(bool) & rows["value"].notna()]
+    if visible.empty:
+        return t("chart_a11y.compare.none", lang)
+    period = str(visible.sort_values("period_start")["period"].iloc[-1])
+    latest = rows[rows["period"] == period].set_index("area_code")
+    unit = unit_label(indicator.unit, lang)
+    items = []
+    for code, name in area_names.items():
+        if code not in latest.index:
+            items.append(t("chart_a11y.compare.item_missing", lang, area=name))
+            continue
+        row = latest.loc[code]
+        if bool(row["suppressed"]):
+            items.append(t("chart_a11y.compare.item_hidden", lang, area=name))
+        elif pd.isna(row["value"]):
+            items.append(t("chart_a11y.compare.item_missing", lang, area=name))
+        elif pd.isna(row["low"]) or pd.isna(row["high"]):
+            items.append(t("chart_a11y.compare.item", lang, area=name, unit=unit,
+                           value=format_number(row["value"], indicator.decimals, lang)))
+        else:
+            items.append(t("chart_a11y.compare.item_interval", lang, area=name, unit=unit,
+                           value=format_number(row["value"], indicator.decimals, lang),
+                           low=format_number(row["low"], indicator.decimals, lang),
+                           high=format_number(row["high"], indicator.decimals, lang)))
+    return t("chart_a11y.compare.summary", lang, period=format_period(period, lang),
+             items="; ".join(items))

@@ -3,10 +3,13 @@
 One rule set everywhere (DESIGN.md, Anhøj): the median is frozen on the points before the first
 started action and the rules are applied to the points after it; fewer than 10 points is "too few
 to judge", never "normal variation". Hidden (suppressed) cells are gaps, not points.
+
+The funnel plot of municipalities also has its table and its result in words here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -14,9 +17,10 @@ import numpy as np
 import pandas as pd
 
 from indicators.config import Indicator, Phenomenon
+from indicators.formatting import MISSING_MARK, SUPPRESSED_MARK, format_number, unit_label
 from indicators.i18n import t
 from indicators.periods import period_end, period_start
-from indicators.stats import RunChartResult, run_chart
+from indicators.stats import RunChartResult, funnel_limits, run_chart
 
 MIN_POINTS = 10
 
@@ -117,3 +121,93 @@ def rule_text(verdict: Verdict, lang: str = "fi") -> str:
                                 crossings=result.crossings, limit=result.crossings_limit),
              "astronomical": t("phenomenon.rule.astronomical", lang)}
     return "; ".join(texts[r] for r in verdict.rules)
+
+
+# ---------------------------------------------------------------- the funnel plot as a table
+
+FUNNEL_POSITIONS = ("above_998", "above_95", "inside", "below_95", "below_998")
+
+
+def funnel_positions(points: pd.DataFrame, indicator: Indicator, target: float) -> pd.DataFrame:
+    """Where each municipality of a funnel plot lies: its value, denominator, the 95 % and
+    99.8 % limits at its own denominator, and `position` (one of FUNNEL_POSITIONS; `hidden` for
+    a suppressed cell, `missing` where no figure or limit exists).
+
+    `points` is the funnel's public frame (`queries.funnel_points`). A hidden row keeps no
+    number, even if the frame carried one, so its limits (which would give its denominator
+    away) are not computed either.
+    """
+    hidden = points["suppressed"].astype(bool).to_numpy()
+    value = points["value"].to_numpy(dtype=float).copy()
+    denominator = points["denominator"].to_numpy(dtype=float).copy()
+    value[hidden] = np.nan
+    denominator[hidden] = np.nan
+    out = pd.DataFrame({"area_code": points["area_code"].to_numpy(), "value": value,
+                        "denominator": denominator})
+    for confidence, suffix in ((0.95, "95"), (0.998, "998")):
+        low, high = funnel_limits(indicator.kind, target, denominator, indicator.scale,
+                                  confidence)
+        out[f"low_{suffix}"], out[f"high_{suffix}"] = low, high
+    positions = []
+    for row, secret in zip(out.itertuples(index=False), hidden, strict=True):
+        if secret:
+            positions.append("hidden")
+        elif np.isnan(row.value) or np.isnan(row.low_95) or np.isnan(row.high_95):
+            positions.append("missing")
+        elif row.value > row.high_998:
+            positions.append("above_998")
+        elif row.value > row.high_95:
+            positions.append("above_95")
+        elif row.value < row.low_998:
+            positions.append("below_998")
+        elif row.value < row.low_95:
+            positions.append("below_95")
+        else:
+            positions.append("inside")
+    return out.assign(position=positions)
+
+
+def _funnel_cell(value: float, decimals: int, position: str, lang: str) -> str:
+    return SUPPRESSED_MARK if position == "hidden" else format_number(value, decimals, lang)
+
+
+def funnel_table(positions: pd.DataFrame, indicator: Indicator, names: Mapping[str, str],
+                 lang: str = "fi") -> pd.DataFrame:
+    """The funnel plot as a table, municipalities in alphabetical order: denominator, value,
+    both pairs of limits and the position in words; `..` in every cell of a hidden figure."""
+    rows = positions.assign(name=[names.get(c, c) for c in positions["area_code"]])
+    rows = rows.sort_values("name", key=lambda s: s.str.casefold(), kind="stable")
+    decimals = indicator.decimals
+    columns = {
+        t("chart_a11y.funnel.col.municipality", lang): list(rows["name"]),
+        t("table.denominator", lang): [_funnel_cell(d, 0, p, lang) for d, p in
+                                       zip(rows["denominator"], rows["position"], strict=True)],
+        t("table.value", lang) + f" ({unit_label(indicator.unit, lang)})": [
+            _funnel_cell(v, decimals, p, lang)
+            for v, p in zip(rows["value"], rows["position"], strict=True)],
+    }
+    for column in ("low_95", "high_95", "low_998", "high_998"):
+        columns[t(f"chart_a11y.funnel.col.{column}", lang)] = [
+            _funnel_cell(v, decimals, p, lang)
+            for v, p in zip(rows[column], rows["position"], strict=True)]
+    columns[t("chart_a11y.funnel.col.position", lang)] = [
+        SUPPRESSED_MARK if p == "hidden" else MISSING_MARK if p == "missing"
+        else t(f"chart_a11y.funnel.position.{p}", lang) for p in rows["position"]]
+    return pd.DataFrame(columns)
+
+
+def funnel_summary(positions: pd.DataFrame, names: Mapping[str, str], lang: str = "fi") -> str:
+    """The funnel plot's result in one sentence: the municipalities outside the 95 % limits (and
+    which limit they cross), or that none is. Hidden figures are never judged."""
+    judged = positions[positions["position"].isin(FUNNEL_POSITIONS)]
+    if judged.empty:
+        return t("chart_a11y.funnel.none_shown", lang)
+    outside = judged[judged["position"] != "inside"]
+    if outside.empty:
+        return t("chart_a11y.funnel.none_outside", lang)
+    items = sorted((names.get(code, code), position) for code, position in
+                   zip(outside["area_code"], outside["position"], strict=True))
+    text = ", ".join(t("chart_a11y.funnel.item", lang, area=name,
+                       position=t(f"chart_a11y.funnel.position.{position}", lang))
+                     for name, position in items)
+    return t("chart_a11y.funnel.outside", lang, items=text)

@@ -178,9 +178,11 @@ compare_level = webapp.url_choice("compare_level", ["quarter", "month"], "quarte
                                   label=t("omatiimi.compare.level", lang),
                                   format_func=lambda lvl: t(f"period_level.{lvl}", lang),
                                   widget="radio")
-compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
-st.plotly_chart(series_figure(omatiimi.with_volume(compared, indicator), indicator,
-                              {c: config.areas[c].short(lang) for c in regions}, lang,
+compared = omatiimi.with_volume(
+    webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level),
+    indicator)
+region_names = {c: config.areas[c].short(lang) for c in regions}
+st.plotly_chart(series_figure(compared, indicator, region_names, lang,
                               volume_label=t(f"omatiimi.volume_label.{noun}", lang)
                               if noun else None),
                 width="stretch",
@@ -188,8 +190,12 @@ st.plotly_chart(series_figure(omatiimi.with_volume(compared, indicator), indicat
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
 all_hidden = [config.areas[c].short(lang) for c in regions
               if not compared[(compared["area_code"] == c) & ~compared["suppressed"]].shape[0]]
+st.markdown(omatiimi.compare_summary(compared, indicator, region_names, lang))
 if all_hidden:
     st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(all_hidden)))
+with st.expander(t("chart_a11y.table", lang)):
+    st.dataframe(omatiimi.compare_table(compared, indicator, region_names, lang),
+                 hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- rollout
 st.header(t("omatiimi.rollout.title", lang))

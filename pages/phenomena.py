@@ -166,9 +166,14 @@ for indicator_id in phenomenon.indicator_ids:
                                 config=chart_config(file_stem(indicator_id, "suppilo",
                                                               config.county_code, period)),
                                 key=f"funnel_{phenomenon.id}_{indicator_id}_{area}")
+                positions = phenomena.funnel_positions(points, indicator, target)
+                st.markdown(phenomena.funnel_summary(positions, area_names, lang))
                 hidden = int(points["suppressed"].sum())
                 if hidden:
                     st.caption(t("phenomenon.funnel_hidden", lang, count=hidden))
+                with st.expander(t("chart_a11y.funnel.table", lang)):
+                    st.dataframe(phenomena.funnel_table(positions, indicator, area_names, lang),
+                                 hide_index=True, width="stretch")
         with st.expander(t("phenomenon.table", lang)):
             st.dataframe(pd.DataFrame({
                 t("table.period", lang): [format_period(p, lang) for p in frame["period"]],

@@ -7,7 +7,7 @@ import streamlit as st
 
 from indicators import review, webapp
 from indicators.formatting import format_period
-from indicators.goal_figures import key_result_figure, key_result_text
+from indicators.goal_figures import key_result_figure, key_result_table, key_result_text
 from indicators.goal_texts import status_badge
 from indicators.i18n import t
 from indicators.review_export import FORMATS, file_name
@@ -110,6 +110,9 @@ if changed:
                             config={"displaylogo": False, "displayModeBar": False},
                             key=f"review_chart_{item.result.key_result_id}")
             st.caption(key_result_text(item.result, config, lang))
+            with st.expander(t("chart_a11y.table", lang)):
+                st.dataframe(key_result_table(item.result, config, lang), hide_index=True,
+                             width="stretch")
 
 st.subheader(t("review.section.sources", lang))
 for line in provenance_lines(pack, config, lang):

@@ -71,16 +71,20 @@ def serve(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
 
 
 def wait_until_rendered(page, timeout_ms: int = 60000) -> None:
-    """Until the script run has finished and the page's charts have been drawn."""
+    """Until the script run has finished and every element has been drawn: Streamlit shows a
+    skeleton while a lazily loaded component (plotly) loads, after the run has ended."""
     page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout_ms)
-    page.wait_for_function(
-        """() => {
-            const app = document.querySelector('[data-test-script-state]');
-            if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-            const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-            return [...charts].every(c => c.querySelector('.main-svg'));
-        }""", timeout=timeout_ms)
-    page.wait_for_timeout(300)  # the last layout pass
+    ready = """() => {
+        const app = document.querySelector('[data-test-script-state]');
+        if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+        if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+        const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
+        return [...charts].every(c => c.querySelector('.main-svg'));
+    }"""
+    for _ in range(2):  # twice, apart: a component that starts loading late is waited for too
+        page.wait_for_function(ready, timeout=timeout_ms)
+        page.wait_for_timeout(400)
+    page.wait_for_function(ready, timeout=timeout_ms)
 
 
 def wait_for_document_language(page, lang: str, timeout_ms: int = 15000) -> None:

@@ -87,3 +87,24 @@ def forssa_pack(reader, config):
     from indicators import review
 
     return review.build_pack(reader, config, "SK053", "2026Q3")
+
+
+@pytest.fixture
+def open_page(store_path, monkeypatch, navigation_mode):
+    """`open_page("phenomena", area="KU103", db=other_store)`: the page run through dashboard.py
+    by AppTest with those query parameters, on the fixture store unless `db` is given."""
+    from streamlit.testing.v1 import AppTest
+
+    from indicators.settings import REPO_ROOT
+
+    def run(page: str, db: Path | None = None, **params: str) -> AppTest:
+        monkeypatch.setenv("DASHBOARD_DB", str(db or store_path))
+        at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=60)
+        for name, value in params.items():
+            at.query_params[name] = value
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception
+        return at
+
+    return run

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 from indicators import queries
-from indicators.figures import PALETTE, series_figure
+from indicators.figures import GLYPHS, PALETTE, series_figure
+from indicators.i18n import t
 
 
 def test_series_figure_follows_the_rules(config, reader):
@@ -31,8 +33,23 @@ def test_series_figure_follows_the_rules(config, reader):
         if x in hidden_periods:
             assert y is None or math.isnan(y)
             assert custom[1] == "salattu (..)" and custom[2] == ""
-    direct_labels = {a.text for a in fig.layout.annotations[:-1]}
-    assert direct_labels <= set(names.values())
+    # direct labels: dark text (coloured 12 px text would fall below 4.5:1) with a glyph of the
+    # line's marker in its colour beside the name
+    direct = fig.layout.annotations[:-1]
+    assert {a.font.color for a in direct} == {"#1a1a1a"}
+    by_name = {re.sub(r"<span[^>]*>[^<]*</span> ", "", a.text): a.text for a in direct}
+    assert set(by_name) == set(names.values())
+    for line in lines:
+        glyph = GLYPHS[line.marker.symbol]
+        assert by_name[line.name] == \
+            f'<span style="color:{line.line.color}">{glyph}</span> {line.name}'
+    # the interval bands are named by the catalogue, not a hard-coded string
+    bands = [tr for tr in fig.data if tr.fill == "toself"]
+    assert bands and {tr.name for tr in bands} <= {
+        t("chart_a11y.band", "fi", name=n) for n in names.values()}
+    english = series_figure(frame, indicator, names, "en")
+    assert {tr.name for tr in english.data if tr.fill == "toself"} <= {
+        f"{n}: 95% confidence interval" for n in names.values()}
 
 
 def test_time_axis_uses_finnish_period_labels(config, reader):
@@ -82,3 +99,33 @@ def test_every_chart_names_source_licence_unit_and_periods(config, reader):
     result = next(r for r in evaluate(reader, config) if r.key_result_id == "concentration_hml")
     footer = " ".join(a.text for a in key_result_figure(result, config).layout.annotations)
     assert "Luvut 2019–2025" in footer and "CC BY 4.0" in footer
+
+
+def test_funnel_lines_have_direct_labels_and_the_hover_gives_unit_and_denominator(config,
+                                                                                  reader):
+    from indicators.figures import funnel_figure
+    from indicators.formatting import format_number
+    from indicators.queries import funnel_points
+
+    indicator = config.indicators["concentration_difficulties"]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, _, target = funnel_points(reader, indicator, municipalities, "HV07", "year")
+    names = {c: config.areas[c].name_fi for c in municipalities}
+    fig = funnel_figure(points, indicator, target, "Kanta-Häme", names, "KU103")
+    labels = [a for a in fig.layout.annotations if a.xref == "paper" and a.x == 1]
+    texts = sorted(re.sub(r"<span[^>]*>[^<]*</span> ", "", a.text) for a in labels)
+    assert texts == ["95 %:n raja", "95 %:n raja", "99,8 %:n raja", "99,8 %:n raja",
+                     "Kanta-Häme"]
+    assert {a.font.color for a in labels} == {"#1a1a1a"}
+    ys = sorted(a.y for a in labels)
+    assert len(set(ys)) == len(ys)  # moved apart, never printed over each other
+    # the hover: value with its unit and the denominator behind it
+    visible = points[~points["suppressed"]].set_index("area_code")
+    for trace in fig.data:
+        if trace.customdata is None:
+            continue
+        for name, text in trace.customdata:
+            code = next(c for c, n in names.items() if n == name)
+            row = visible.loc[code]
+            assert text == (f"{format_number(row['value'], indicator.decimals)} % · "
+                            f"nimittäjä {format_number(row['denominator'], 0)}")

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from indicators.figures import (
+    HIDDEN_PATTERN,
     PALETTE,
     PALETTE_OUTLINED,
+    PATTERNS,
     add_event_lines,
     control_chart_figure,
     run_chart_figure,
@@ -205,7 +207,9 @@ def test_hidden_groups_are_one_grey_segment_and_never_shown_alone(config):
     assert len(fig.data) == 7
     rest = fig.data[-1]
     assert rest.name == "salattu yhteensä"
-    assert rest.marker.color == "#d9d9d9" and rest.marker.pattern.shape == "x"
+    # the hidden segment's hatching is one no class has (it was group 4's "x")
+    assert rest.marker.color == "#d9d9d9" and rest.marker.pattern.shape == HIDDEN_PATTERN
+    assert HIDDEN_PATTERN not in {tr.marker.pattern.shape for tr in fig.data[:-1]}
     # March: total 100 − visible (20 + 15 + 11 + 6) = 48, the two hidden bins together
     assert rest.y[1] == 100.0 - (20 + 15 + 11 + 6) == 48.0
     assert _missing(rest.y[0]) and _missing(rest.y[2])
@@ -261,3 +265,57 @@ def test_control_chart_draws_the_median_the_run_rules_use(config):
     without = control_chart_figure(frame, indicator, "SK051", centre=60.0, lower=None,
                                    upper=None, trial=True)
     assert "mediaani (ajosarjan säännöt)" not in {tr.name for tr in without.data}
+
+
+def test_every_class_of_every_grouped_indicator_has_a_hatching_of_its_own(config):
+    """Each class gets its own hatching and none gets the hidden segment's."""
+    assert HIDDEN_PATTERN not in PATTERNS and len(set(PATTERNS)) == len(PATTERNS)
+    for indicator in config.indicators.values():
+        if not indicator.groups:
+            continue
+        assert len(indicator.groups) <= len(PATTERNS), indicator.id
+        groups = [(g.code, g.name.fi) for g in indicator.groups]
+        frame = pd.DataFrame([{"period": "2026-02", "period_start": pd.Timestamp("2026-02-01"),
+                               "grp": code, "value": 1.0, "suppressed": False}
+                              for code in ["total", *[c for c, _ in groups]]])
+        fig = stacked_bars_figure(frame, indicator, "Forssan seutukunta", groups=groups)
+        shapes = [tr.marker.pattern.shape for tr in fig.data]
+        assert len(set(shapes)) == len(groups) and HIDDEN_PATTERN not in shapes, indicator.id
+
+
+def _line_labels(fig) -> dict[str, object]:
+    """Direct labels of reference lines (right margin), by their text without the glyph."""
+    return {re.sub(r"<span[^>]*>[^<]*</span> ", "", a.text): a for a in fig.layout.annotations
+            if a.xref == "paper" and a.x == 1 and a.xanchor == "left"}
+
+
+def test_control_chart_reference_lines_have_direct_labels_that_do_not_overlap(config):
+    frame = _rate_frame()
+    fig = _control(config, frame, trial=False, median=62.0, events=EVENTS)
+    labels = _line_labels(fig)
+    assert set(labels) == {"keskiviiva", "mediaani", "yläraja", "alaraja"}
+    assert {a.font.color for a in labels.values()} == {"#1a1a1a"}  # dark text, 4.5:1
+    assert labels["yläraja"].y == 76.0 and labels["alaraja"].y == 48.0  # the last steps
+    # the centre line and the median lie on one value: their labels are moved apart
+    ys = sorted(a.y for a in labels.values())
+    gap = 0.07 * (max(76.0, 91.0) - 0.0)
+    assert all(b - a >= gap - 1e-9 for a, b in zip(ys, ys[1:], strict=False))
+    assert max(ys) <= 91.0  # never above the highest mark: it would fall off the axis
+    assert fig.layout.margin.r >= 100  # room in the right margin
+    # the glyph is drawn in the line's colour
+    assert f'color:{PALETTE[2]}' in labels["yläraja"].text
+    assert f'color:{PALETTE[1]}' in labels["keskiviiva"].text
+    # the events keep their labels (first) and the footer stays last
+    assert [a.text for a in fig.layout.annotations[:2]] == [e[1] for e in EVENTS]
+    assert "Oma Häme" in fig.layout.annotations[-1].text
+    english = _line_labels(_control(config, frame, trial=False, lang="en"))
+    assert set(english) == {"centre line", "upper limit", "lower limit"}
+
+
+def test_run_chart_median_has_a_direct_label(config):
+    indicator = config.indicators["omatiimi_feedback_response_rate"]
+    fig = run_chart_figure(_rate_frame(), indicator, "Riihimäen seutukunta", 62.0, EVENTS)
+    labels = _line_labels(fig)
+    assert list(labels) == ["mediaani"] and labels["mediaani"].y == 62.0
+    assert labels["mediaani"].font.color == "#1a1a1a"
+    assert not _line_labels(run_chart_figure(_rate_frame(), indicator, "x", None, []))

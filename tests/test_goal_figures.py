@@ -385,3 +385,19 @@ def test_text_of_a_hand_built_action(config):
     assert "viimeisin 18 (31.10.2026)" in text and "tavoite 40 (6/2027)" in text
     assert "ennuste 6/2027 noin 34 (95 %:n ennusteväli 29–38)" in text
 
+
+
+def test_review_page_gives_each_changed_key_results_chart_its_table(open_page, reader, config):
+    """The review page's key-result charts have the goals page's table beside them."""
+    from indicators import review
+
+    at = open_page("review", area="SK053", quarter="2026Q3")
+    changed = review.changed_key_results(review.build_pack(reader, config, "SK053", "2026Q3"))
+    assert changed
+    expanders = [e for e in at.expander if e.label == "Kaavion luvut taulukkona"]
+    assert len(expanders) == len(changed) == len(at.get("plotly_chart"))
+    for expander, item in zip(expanders, changed, strict=True):
+        shown = expander.dataframe[0].value
+        expected = key_result_table(item.result, config, "fi")
+        assert list(shown.columns) == list(expected.columns)
+        assert shown.astype(str).values.tolist() == expected.astype(str).values.tolist()

@@ -500,3 +500,73 @@ def test_a_missing_class_row_is_unknown_not_zero():
     # one unknown class is total minus the rest; with two, a quantile inside them is withheld
     assert percentile_from_bins([20, 10, 4, 2, None, 1], 40, 0.92).status == "ok"
     assert percentile_from_bins([20, 10, 4, None, None, 1], 40, 0.9).status == "hidden"
+
+
+# ------------------------------------------------------------------ regions side by side in words
+
+
+def test_compare_table_gives_two_dots_and_no_number_for_a_hidden_cell(config):
+    indicator = config.indicators["omatiimi_felt_helped"]
+    frame = pd.DataFrame({
+        "area_code": ["SK051", "SK053", "SK053"], "period": ["2026Q2", "2026Q2", "2026Q3"],
+        "period_start": pd.to_datetime(["2026-04-01", "2026-04-01", "2026-07-01"]),
+        "value": [81.25, 77.0, 31.4159], "low": [75.5, 70.0, 27.1828],
+        "high": [86.0, 83.0, 35.7771], "denominator": [64.0, 48.0, 3.0],
+        "suppressed": [False, False, True]})
+    # a careless caller left the hidden cell's numbers in: with_volume drops its volume and the
+    # table shows none of them
+    frame = omatiimi.with_volume(frame, indicator)
+    names = {"SK053": "Forssan seutu", "SK051": "Hämeenlinnan seutu"}
+    table = omatiimi.compare_table(frame, indicator, names)
+    assert list(table.columns) == ["Alue", "Jakso", "Arvo (%)", "95 %:n luottamusväli",
+                                   "Määrä (vastausta)"]
+    assert list(table["Alue"]) == ["Forssan seutu", "Forssan seutu", "Hämeenlinnan seutu"]
+    assert list(table.iloc[0]) == ["Forssan seutu", "4–6/2026", "77", "70–83", "48"]
+    hidden = table.iloc[1]
+    assert list(hidden)[2:] == ["..", "..", ".."]
+    assert not any(ch.isdigit() for ch in "".join(list(hidden)[2:]))
+    assert "31" not in table.to_csv() and "27" not in table.to_csv()
+    # the summary sentence: the latest period with a visible figure, a hidden one said in words
+    text = omatiimi.compare_summary(frame, indicator, names)
+    assert text == ("Jakso 4–6/2026: Forssan seutu 77 % (luottamusväli 70–83); "
+                    "Hämeenlinnan seutu 81 % (luottamusväli 76–86).")
+    frame.loc[1, "suppressed"] = True
+    text = omatiimi.compare_summary(frame, indicator, names, "en")
+    assert text.startswith("Period 4–6/2026: Forssan seutu suppressed (..); Hämeenlinnan seutu 81")
+    nothing = omatiimi.compare_summary(frame.assign(suppressed=True), indicator, names)
+    assert nothing.startswith("Näytettäviä lukuja ei ole")
+
+
+def test_compare_summary_and_table_on_a_store_with_small_feedback(config, small_feedback_store):
+    small = StoreReader(small_feedback_store)
+    try:
+        indicator = config.indicators["omatiimi_srs_mean"]
+        regions = [*REGIONS, config.county_code]
+        names = {c: config.areas[c].name_fi for c in regions}
+        monthly = omatiimi.with_volume(queries.series(small, indicator, regions, level="month"),
+                                       indicator)
+        table = omatiimi.compare_table(monthly, indicator, names)
+        forssa = table[(table["Alue"] == "Forssan seutukunta")
+                       & table["Jakso"].isin(["7/2026", "8/2026", "9/2026"])]
+        assert len(forssa) == 3 and (forssa.iloc[:, 2:] == "..").all().all()
+        assert len(table) == len(monthly)
+        text = omatiimi.compare_summary(monthly, indicator, names)
+        assert text.startswith("Jakso ") and "Forssan seutukunta" in text
+        latest = monthly[~monthly["suppressed"]].sort_values("period_start")["period"].iloc[-1]
+        hidden_then = monthly[(monthly["period"] == latest) & monthly["suppressed"]]
+        for code in hidden_then["area_code"]:
+            assert f"{names[code]} salattu (..)" in text
+    finally:
+        small.close()
+
+
+def test_page_gives_the_region_comparison_in_words_and_as_a_table(small_feedback_store,
+                                                                  open_page):
+    at = open_page("omatiimi", db=small_feedback_store, area="SK053",
+                   indicator="omatiimi_srs_mean", compare_level="month")
+    assert any(m.value.startswith("Jakso ") for m in at.markdown)
+    table = next(df.value for df in at.dataframe if "95 %:n luottamusväli" in df.value.columns)
+    assert list(table.columns)[:2] == ["Alue", "Jakso"]
+    summer = table[(table["Alue"] == "Forssan seutu")
+                   & table["Jakso"].isin(["7/2026", "8/2026", "9/2026"])]
+    assert len(summer) == 3 and (summer.iloc[:, 2:] == "..").all().all()

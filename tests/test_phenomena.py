@@ -267,3 +267,112 @@ def test_run_chart_verdict_uses_only_the_points_after_a_series_break(config, rea
     # the points before the action are now only June and July 2025: too few to freeze a median
     assert whole.code == "improvement" and cut.code == "too_few_points"
     assert cut.baseline_count == 2
+
+
+# ---------------------------------------------------------------- the funnel as a table and words
+
+
+def _funnel_points() -> pd.DataFrame:
+    """Four municipalities around a 20 % target: one far above, one far below, one inside and one
+    hidden whose numbers a careless caller left in the frame."""
+    return pd.DataFrame({
+        "area_code": ["KU061", "KU082", "KU103", "KU109"],
+        "period": ["2025"] * 4,
+        "value": [40.0, 5.0, 31.4159, 21.0],
+        "denominator": [1000.0, 1000.0, 27.0, 500.0],
+        "suppressed": [False, False, True, False],
+    })
+
+
+def test_funnel_positions_use_the_limits_at_each_denominator(config):
+    from indicators.stats import funnel_limits
+
+    indicator = config.indicators["concentration_difficulties"]
+    positions = phenomena.funnel_positions(_funnel_points(), indicator, 20.0)
+    by = positions.set_index("area_code")
+    assert by.loc["KU061", "position"] == "above_998"
+    assert by.loc["KU082", "position"] == "below_998"
+    assert by.loc["KU109", "position"] == "inside"
+    low, high = funnel_limits("proportion", 20.0, [500.0], 100.0, 0.95)
+    assert by.loc["KU109", "low_95"] == low[0] and by.loc["KU109", "high_95"] == high[0]
+    # a hidden cell is never judged and keeps no number, not even a limit at its denominator
+    assert by.loc["KU103", "position"] == "hidden"
+    assert by.loc["KU103", ["value", "denominator", "low_95", "high_95", "low_998",
+                            "high_998"]].isna().all()
+    # just outside the 95 % limits but inside the 99.8 % ones
+    _, high95 = funnel_limits("proportion", 20.0, [1000.0], 100.0, 0.95)
+    nearly = _funnel_points().assign(value=[high95[0] + 0.1, 5.0, 1.0, 21.0])
+    assert phenomena.funnel_positions(nearly, indicator, 20.0)["position"][0] == "above_95"
+
+
+def test_funnel_table_marks_a_hidden_municipality_with_two_dots_only(config):
+    indicator = config.indicators["concentration_difficulties"]
+    names = {c: config.areas[c].name_fi for c in ("KU061", "KU082", "KU103", "KU109")}
+    positions = phenomena.funnel_positions(_funnel_points(), indicator, 20.0)
+    table = phenomena.funnel_table(positions, indicator, names)
+    assert list(table.columns) == ["Kunta", "Nimittäjä", "Arvo (%)", "95 %:n alaraja",
+                                   "95 %:n yläraja", "99,8 %:n alaraja", "99,8 %:n yläraja",
+                                   "Sijainti suppilossa"]
+    assert list(table["Kunta"]) == sorted(names.values())  # alphabetical, not a league table
+    rows = table.set_index("Kunta")
+    hidden = rows.loc["Humppila"]
+    assert list(hidden) == [".."] * 7
+    assert not any(ch.isdigit() for ch in "".join(hidden))
+    assert rows.loc["Forssa", "Arvo (%)"] == "40,0"
+    assert rows.loc["Forssa", "Nimittäjä"] == "1\u00a0000"
+    assert rows.loc["Forssa", "Sijainti suppilossa"] == "yli 99,8 %:n rajan"
+    assert rows.loc["Hattula", "Sijainti suppilossa"] == "alle 99,8 %:n rajan"
+    assert rows.loc["Hämeenlinna", "Sijainti suppilossa"] == "rajojen sisällä"
+    assert "31" not in table.to_csv()
+
+
+def test_funnel_summary_names_the_municipalities_outside_the_limits(config):
+    indicator = config.indicators["concentration_difficulties"]
+    names = {c: config.areas[c].name_fi for c in ("KU061", "KU082", "KU103", "KU109")}
+    positions = phenomena.funnel_positions(_funnel_points(), indicator, 20.0)
+    text = phenomena.funnel_summary(positions, names)
+    assert text.startswith("Suppilon ulkopuolella: Forssa (yli 99,8 %:n rajan), "
+                           "Hattula (alle 99,8 %:n rajan).")
+    assert "Humppila" not in text and "Janakkala" not in text
+    calm = _funnel_points().assign(value=[20.0, 21.0, 1.0, 19.0])
+    assert phenomena.funnel_summary(phenomena.funnel_positions(calm, indicator, 20.0), names) \
+        .startswith("Kaikki näytettävät kunnat ovat suppilon sisällä")
+    all_hidden = _funnel_points().assign(suppressed=True)
+    assert phenomena.funnel_summary(phenomena.funnel_positions(all_hidden, indicator, 20.0),
+                                    names, "en").startswith("The funnel cannot be read")
+
+
+def test_funnel_table_on_the_store_keeps_hidden_cells_hidden(config, reader):
+    indicator = config.indicators["unauthorised_absence_gr8_9"]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, _, target = queries.funnel_points(reader, indicator, municipalities, "HV07", "year")
+    names = {c: config.areas[c].name_fi for c in municipalities}
+    positions = phenomena.funnel_positions(points, indicator, target)
+    table = phenomena.funnel_table(positions, indicator, names).set_index("Kunta")
+    hidden = [names[c] for c in points.loc[points["suppressed"], "area_code"]]
+    assert hidden
+    for name in hidden:
+        assert list(table.loc[name]) == [".."] * 7
+    assert len(table) == len(points)
+    summary = phenomena.funnel_summary(positions, names)
+    assert not any(name in summary for name in hidden)
+
+
+def test_page_shows_the_funnel_result_and_its_table(open_page, config):
+    at = open_page("phenomena", phenomenon="school_absences", area="KU103")
+    phenomenon = next(p for p in config.phenomena if p.id == "school_absences")
+    funnels = [i for i in phenomenon.indicator_ids
+               if config.indicators[i].kind in ("proportion", "rate")]
+    sentences = [m.value for m in at.markdown
+                 if m.value.startswith(("Suppilon ulkopuolella", "Kaikki näytettävät kunnat"))]
+    assert len(sentences) == len(funnels)
+    expanders = [e for e in at.expander if e.label == "Suppilokuvion luvut taulukkona"]
+    assert len(expanders) == len(funnels)
+    seen_hidden = 0
+    for expander in expanders:
+        table = expander.dataframe[0].value
+        assert list(table.columns)[0] == "Kunta" and "Sijainti suppilossa" in table.columns
+        hidden = table[table["Nimittäjä"] == ".."]
+        assert (hidden.iloc[:, 1:] == "..").all().all()
+        seen_hidden += len(hidden)
+    assert seen_hidden  # the demo hides two municipalities' unauthorised absences
