@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from indicators import demo
+from indicators import audit, demo
 from indicators.checkins import CheckIn, key_result_ids, problems, replace_demo
 from indicators.config import Config
 from indicators.ingest import (
@@ -76,6 +76,9 @@ def build_demo_store(path: Path, config: Config, *, actor: str,
         set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat(),
                  config_fingerprint=config_fingerprint(config))
         replace_demo(con, demo_checkins(config), actor=actor)
+        audit.record(con, actor=actor, action="demo_build", target=label,
+                     detail={"import_id": import_id, "rows": len(rows)},
+                     sha256=file_sha256(files))
     return import_id
 
 
@@ -107,7 +110,10 @@ def resync_with_config(path: Path, config: Config, *, actor: str) -> None:
         con.execute(
             "DELETE FROM cell_disclosure WHERE indicator_id NOT IN (SELECT id FROM indicator)")
         refresh_all_disclosure(con, config)
-        set_meta(con, config_fingerprint=config_fingerprint(config))
+        fingerprint = config_fingerprint(config)
+        set_meta(con, config_fingerprint=fingerprint)
+        audit.record(con, actor=actor, action="config_resync", target=str(config.root),
+                     detail={}, sha256=fingerprint)
 
 
 def store_matches_config(reader: StoreReader, config: Config) -> bool:

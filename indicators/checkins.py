@@ -10,13 +10,14 @@ the work, never about a family.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
+from indicators import audit
 from indicators.config import Config
 from indicators.i18n import LANGUAGES
 from indicators.personal_data import personal_text_kinds
@@ -121,7 +122,13 @@ def save(path: Path, checkin: CheckIn, config: Config, *, actor: str, source: st
     if found:
         raise CheckInError(found)
     with write_transaction(path, actor=actor) as con:
-        return _insert(con, checkin, actor=actor, source=source)
+        revision = _insert(con, checkin, actor=actor, source=source)
+        fields = {**asdict(checkin), "revision": revision}
+        audit.record(con, actor=actor, action="checkin",
+                     target=f"{checkin.key_result_id} {checkin.quarter}",
+                     detail={"revision": revision, "confidence": checkin.confidence,
+                             "source": source}, sha256=audit.content_hash(fields))
+        return revision
 
 
 def _insert(con: duckdb.DuckDBPyConnection, checkin: CheckIn, *, actor: str,

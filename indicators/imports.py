@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from indicators import audit
 from indicators.config import Config
 from indicators.ingest import NothingChanged, import_observations, refresh_disclosure_of
 from indicators.personal_data import mask_personal_text
@@ -123,6 +124,10 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
             import_id, changed = import_observations(
                 con, result.rows, config, file=report.file, sha256=report.sha256,
                 source=source, actor=actor, skip_if_unchanged=True)
+            audit.record(con, actor=actor, action="import", target=report.file,
+                         detail={"import_id": import_id, "rows": report.rows,
+                                 "changed": changed, "source": source},
+                         sha256=report.sha256)
     except NothingChanged:
         report.unchanged = True
         return report
@@ -169,6 +174,11 @@ def rollback(store_path: Path, import_id: int, config: Config, *, actor: str) ->
         con.execute("UPDATE import_log SET outcome = 'rolled_back' WHERE import_id = ?",
                     [import_id])
         refresh_disclosure_of(con, sorted(set(affected)), config)
+        file, file_sha = con.execute("SELECT file, sha256 FROM import_log WHERE import_id = ?",
+                                     [import_id]).fetchone()
+        audit.record(con, actor=actor, action="rollback", target=str(file),
+                     detail={"import_id": import_id, "restored": restored, "removed": removed},
+                     sha256=file_sha)
     return int(restored), int(removed)
 
 

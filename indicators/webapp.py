@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import checkins, goals, omatiimi, queries, review
+from indicators import audit, checkins, goals, omatiimi, queries, review
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -87,6 +87,11 @@ def provenance(store_version: str) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def import_history(store_version: str) -> pd.DataFrame:
     return queries.import_history(reader())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def audit_entries(store_version: str, limit: int) -> pd.DataFrame:
+    return audit.entries(reader(), limit)
 
 
 def writes_enabled() -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import imports, webapp
+from indicators import audit, imports, webapp
 from indicators.i18n import t
 from indicators.settings import db_path, local_operator
 
@@ -121,6 +121,23 @@ if can_write and len(active) > 1:  # the first import (the demo build) is the ba
                              restored=restored, removed=removed), icon=":material/undo:")
             except imports.RollbackError as exc:
                 st.error(exc.problem.message(lang), icon=":material/error:")
+
+# ---------------------------------------------------------------- audit trail
+AUDIT_SHOWN = 200
+st.header(t("audit.title", lang))
+st.caption(t("audit.intro", lang, limit=AUDIT_SHOWN))
+trail = webapp.audit_entries(webapp.version(), AUDIT_SHOWN)
+if trail.empty:
+    st.info(t("audit.empty", lang), icon=":material/info:")
+else:
+    st.dataframe(pd.DataFrame({
+        t("audit.col.time", lang): trail["logged_at"].astype(str).str[:19],
+        t("audit.col.actor", lang): trail["actor"],
+        t("audit.col.action", lang): [t(f"audit.action.{a}", lang) for a in trail["action"]],
+        t("audit.col.target", lang): trail["target"],
+        t("audit.col.detail", lang): [audit.detail_text(d) for d in trail["detail"]],
+        t("audit.col.hash", lang): trail["content_sha256"].str[:16],
+    }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- the catalogue
 st.header(t("data.catalogue_title", lang))

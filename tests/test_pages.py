@@ -540,3 +540,11 @@ def test_the_accessibility_statement_names_the_feedback_address_and_supervisor(a
     access = config.site.accessibility
     assert access.feedback_email in text and access.supervisor.url in text
     assert "WCAG 2.1" in text and "osittain" in text
+
+
+def test_the_data_page_shows_the_audit_log(open_page):
+    at = open_page("data")
+    assert "Muutosloki" in [h.value for h in at.header]
+    trail = next(df.value for df in at.dataframe if "Tiiviste" in df.value.columns)
+    assert "demoaineiston rakennus" in set(trail["Muutos"])
+    assert trail["Tiiviste"].str.fullmatch(r"[0-9a-f]{16}").all()
