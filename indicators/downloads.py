@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
+
+#: text that a spreadsheet could read as a formula (or a DDE/command payload) when it starts so
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_SIGNED_NUMBER = re.compile(r"^[+-]?\d[\d\s\u00a0.,]*%?$")
+
+
+def is_formula_like(text: str) -> bool:
+    return text.startswith(FORMULA_START)
+
+
+def neutralised(value: object) -> object:
+    """Text that a spreadsheet would run as a formula (`=HYPERLINK(…)`, `@SUM(…)`) gets a leading
+    apostrophe, so it opens as the text it is; numbers, and text that is just a signed number
+    (`+1,2`), stay as they are."""
+    if isinstance(value, str) and is_formula_like(value) and not _SIGNED_NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _text_cells_neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in out.columns:
+        if pd.api.types.is_object_dtype(out[column]) or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralised).astype(object)
+    out.columns = [neutralised(str(c)) for c in out.columns]
+    return out
 
 
 def to_csv(frame: pd.DataFrame) -> str:
-    """Plain CSV: comma separator, decimal point, UTF-8 (for scripts and data tools)."""
-    return frame.to_csv(index=False, lineterminator="\n")
+    """Plain CSV: comma separator, decimal point, UTF-8 (for scripts and data tools); text that
+    looks like a formula is neutralised."""
+    return _text_cells_neutralised(frame).to_csv(index=False, lineterminator="\n")
 
 
 def _comma(value: object) -> object:
@@ -25,7 +54,7 @@ def _point(value: object) -> object:
 def to_excel_csv(frame: pd.DataFrame, lang: str = "fi") -> bytes:
     """CSV that Excel opens as numbers in the user's language: semicolon and decimal comma for
     Finnish and Swedish (Finland's Excel), comma and decimal point for English; UTF-8 with BOM."""
-    out = frame.copy()
+    out = _text_cells_neutralised(frame)  # before numbers become text: -1.5 stays a number
     comma_locale = lang != "en"
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_float_dtype(out[column]):

@@ -26,14 +26,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from indicators.config import Config
+from indicators.downloads import is_formula_like
 from indicators.formatting import MISSING_MARK, SUPPRESSED_MARK, unit_label
 from indicators.i18n import t
 from indicators.review import KeyResultItem, ReviewPack
 from indicators.review_texts import SECTIONS, chart_specs, data_tables, title
 from indicators.review_texts import publisher as review_publisher
 
-#: text that a spreadsheet could read as a formula (or a DDE/command payload) when it starts so
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 MIN_WIDTH, MAX_WIDTH = 8, 60  # column widths in characters
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -53,10 +52,6 @@ def number_format(decimals: int, signed: bool = False) -> str:
         return body
     zero = "0" + ("." + "0" * decimals if decimals > 0 else "")
     return f"+{body};-{body};{zero}"
-
-
-def is_formula_like(text: str) -> bool:
-    return text.startswith(FORMULA_START)
 
 
 def _plain(value: Any) -> Any:

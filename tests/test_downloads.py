@@ -65,3 +65,23 @@ def test_chart_downloads_on_the_indicator_page_are_named_after_the_view(store_pa
     config = json.loads(at.get("plotly_chart")[0].proto.config)
     assert config["toImageButtonOptions"]["filename"] == \
         "fc_contacts_attention_SK051_2023Q1-2026Q3"
+
+
+def test_formula_like_text_is_neutralised_in_both_csvs_and_numbers_are_not():
+    import pandas as pd
+
+    frame = pd.DataFrame({
+        "organisation": ["=HYPERLINK(\"http://x\",\"klikkaa\")", "@SUM(A1)", "+cmd|' /C calc'!A0",
+                         "\t=1+1", "Forssan seutu", "-"],
+        "change": ["+1,2", "\u22120,4", "-3", "±0,0", "..", "–"],
+        "value": [-1.5, 2.0, 3.25, -0.5, float("nan"), 1.0],
+    })
+    for text in (to_csv(frame), to_excel_csv(frame).decode("utf-8-sig"),
+                 to_excel_csv(frame, "en").decode("utf-8-sig")):
+        delimiter = ";" if text.count(";") > text.count(",") else ","
+        rows = list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+        cells = [r["organisation"] for r in rows]
+        assert all(c.startswith("'") for c in cells[:4]), cells
+        assert cells[4:] == ["Forssan seutu", "'-"]
+        assert [r["change"] for r in rows] == ["+1,2", "\u22120,4", "-3", "±0,0", "..", "–"]
+        assert rows[0]["value"] in ("-1.5", "-1,5")  # a negative number stays a number
