@@ -14,6 +14,32 @@ from indicators.i18n import LANGUAGES
 from indicators.settings import DEMO_DIR, db_path, local_operator
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from indicators import audit
+    from indicators.config import load_config
+    from indicators.downloads import to_csv
+
+    reader = _open_store(load_config())
+    if reader is None:
+        return 2
+    try:
+        frame = audit.entries(reader).iloc[::-1].reset_index(drop=True)
+    finally:
+        reader.close()
+    frame["logged_at"] = frame["logged_at"].astype(str)
+    if args.format == "json":
+        records = frame.to_dict("records")
+        for record in records:
+            record["detail"] = json.loads(record["detail"])
+        sys.stdout.write(json.dumps(records, ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(to_csv(frame))
+    _err(f"{len(frame)} audit entries")
+    return 0
+
+
 def _err(message: str) -> None:
     print(message, file=sys.stderr)
 
@@ -283,6 +309,86 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    store = db_path()
+    if not store.exists():
+        _err(f"no store at {store}; nothing to back up")
+        return 2
+    from indicators.backup import BackupError, create_backup
+
+    try:
+        result = create_backup(store, Path(args.dir))
+    except BackupError as exc:
+        _err(f"error: {exc}")
+        return 1
+    m = result.manifest
+    _err(f"backed up the store {store} ({m['size']:,} bytes; dataset {m['dataset']}, as of "
+         f"{m['as_of']}, schema version {m['schema_version']}) to {result.path}")
+    _err(f"verified: sha256 {m['sha256']} as in {result.manifest_path.name}, DuckDB opens it "
+         f"read-only, row counts match ({sum(m['tables'].values()):,} rows in "
+         f"{len(m['tables'])} tables)")
+    print(result.path)
+    return 0
+
+
+def _ask_restore(store: Path):
+    def ask(checked) -> bool:
+        meta = checked.manifest or checked.meta
+        _err(f"backup {checked.path}: dataset {meta.get('dataset')}, as of {meta.get('as_of')}, "
+             f"made {meta.get('created_at', 'at an unknown time')}, "
+             f"{checked.tables.get('observation', 0):,} observations")
+        _err(f"This replaces the store {store}; the current store is first saved to "
+             f"{store.parent / 'backups'}.")
+        print("Restore? [y/N] ", end="", file=sys.stderr, flush=True)
+        answer = sys.stdin.readline()
+        if not sys.stdin.isatty():  # nothing echoed the answer
+            _err(answer.strip())
+        return answer.strip().lower() in ("y", "yes")
+
+    return ask
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    path = _file_or_usage_error(args.file)
+    if path is None:
+        return 2
+    from indicators.backup import (
+        BackupCheckError,
+        BackupError,
+        RestoreCancelled,
+        restore_backup,
+    )
+    from indicators.store import StoreLockedError
+
+    store = db_path()
+    try:
+        result = restore_backup(path, store, actor=local_operator(),
+                                require_manifest=not args.no_manifest,
+                                lock_timeout_s=args.lock_timeout,
+                                confirm=None if args.yes else _ask_restore(store.absolute()),
+                                notify=_err)
+    except RestoreCancelled as exc:
+        _err(str(exc))
+        return 1
+    except BackupCheckError as exc:
+        _err(f"refused: {exc}")
+        _err(f"the store {store} was not changed")
+        return 1
+    except (BackupError, StoreLockedError) as exc:
+        _err(f"error: {exc}")
+        return 1
+    source = result.source
+    _err(f"restored the store {result.store} from {source.path} (sha256 {source.sha256}; "
+         f"dataset {source.meta.get('dataset')}, as of {source.meta.get('as_of')})")
+    if result.previous is None:
+        _err("there was no store before, so nothing was saved")
+    else:
+        _err(f"the previous store was saved to {result.previous.path} (verified); restore it "
+             "the same way to undo")
+        print(result.previous.path)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -334,6 +440,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="language of the messages (default: Finnish)")
     back.set_defaults(func=cmd_rollback)
 
+    trail = sub.add_parser("audit", help="the audit trail of every change, oldest first")
+    trail.add_argument("--format", choices=["csv", "json"], default="csv", help="output format")
+    trail.set_defaults(func=cmd_audit)
+
     goals = sub.add_parser("goals", help="every key result with its progress and status "
                                           "(hidden figures are null with suppressed: true)")
     goals.add_argument("--area", help="area code: the key results of that area's region "
@@ -354,6 +464,23 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--lang", choices=LANGUAGES, default="fi",
                      help="language of the pack (default: Finnish)")
     rev.set_defaults(func=cmd_review)
+
+    backup = sub.add_parser("backup", help="write a verified copy of the store and its manifest "
+                                           "into DIR (does not block writers)")
+    backup.add_argument("dir", metavar="DIR",
+                        help="directory for dashboard-<UTC time>.duckdb and .json (created)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="check a backup and replace the store with it "
+                                             "(the current store is saved first)")
+    restore.add_argument("file", metavar="FILE", help="a backup .duckdb with its .json manifest")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.add_argument("--no-manifest", action="store_true",
+                         help="accept a file without a manifest (only the DuckDB and schema "
+                              "checks are then possible)")
+    restore.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+                         help="how long to wait for another writer to finish (default: 60)")
+    restore.set_defaults(func=cmd_restore)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")

@@ -77,3 +77,29 @@ def detail_text(detail: str) -> str:
     except (ValueError, AttributeError):
         return str(detail)
     return " · ".join(f"{key} {value}" for key, value in items)
+
+
+def carry_over(con: duckdb.DuckDBPyConnection, earlier_store: str) -> int:
+    """Append to this store's trail the entries of `earlier_store` (a DuckDB file) it lacks, in
+    their order: a restore replaces the data, never the record of what happened. Returns how
+    many entries were carried over."""
+    con.execute(AUDIT_DDL)
+    con.execute("ATTACH ? AS earlier (READ_ONLY)", [earlier_store])
+    try:
+        has_trail = con.execute(
+            "SELECT COUNT(*) FROM duckdb_tables() WHERE database_name = 'earlier' "
+            "AND table_name = 'audit_log'").fetchone()[0]
+        if not has_trail:
+            return 0
+        start = con.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log").fetchone()[0]
+        before = con.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+        con.execute(
+            f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "
+            "SELECT ? + row_number() OVER (ORDER BY e.seq), e.logged_at, e.actor, e.action, "
+            "e.target, e.detail, e.content_sha256 FROM earlier.audit_log e "
+            "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.logged_at = e.logged_at "
+            "AND a.actor = e.actor AND a.action = e.action AND a.target = e.target "
+            "AND a.detail = e.detail AND a.content_sha256 = e.content_sha256)", [start])
+        return con.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0] - before
+    finally:
+        con.execute("DETACH earlier")

@@ -249,3 +249,21 @@ def test_export_names_areas_in_the_chosen_language(store_path):
     assert "Hämeenlinna" in names() and "Tavastehus" not in names()
     assert {"Tavastehus", "Tavastehus ekonomiska region"} <= names("--lang", "sv")
     assert "Hämeenlinna sub-region" in names("--lang", "en")
+
+
+def test_audit_prints_the_trail_oldest_first(store_path, tmp_path):
+    import json
+    import shutil
+
+    db = tmp_path / "dashboard.duckdb"
+    shutil.copy(store_path, db)
+    data = tmp_path / "uusi.csv"
+    data.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+                    "cw_notifications_rate;KU061;2026;93,3;250;2680\n", encoding="utf-8")
+    _run("import", str(data), db=db)
+    entries = json.loads(_run("audit", "--format", "json", db=db).stdout)
+    assert [e["action"] for e in entries] == ["demo_build", "import"]
+    assert entries[1]["target"] == "uusi.csv" and entries[1]["detail"]["rows"] == 1
+    rows = list(csv.DictReader(io.StringIO(_run("audit", db=db).stdout)))
+    assert [r["seq"] for r in rows] == ["1", "2"]
+    assert rows[1]["content_sha256"] == entries[1]["content_sha256"]
