@@ -536,6 +536,10 @@ def _record_restore(copy: Path, checked: CheckedBackup, previous: BackupResult |
         con.execute("CHECKPOINT")
     finally:
         con.close()
+    wal = copy.with_name(copy.name + ".wal")
+    if wal.exists():  # as write_transaction: never swap in a file whose changes sit in a log
+        wal.unlink()
+        raise BackupError(f"DuckDB left a WAL file {wal} after closing; nothing was restored.")
 
 
 def restore_backup(
@@ -594,6 +598,7 @@ def restore_backup(
             os.replace(tmp, store)
         except BaseException:
             tmp.unlink(missing_ok=True)
+            tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)
             raise
         # Like a write: a WAL left by a direct opener belongs to the replaced file.
         store.with_name(store.name + ".wal").unlink(missing_ok=True)

@@ -123,7 +123,9 @@ def save(path: Path, checkin: CheckIn, config: Config, *, actor: str, source: st
         raise CheckInError(found)
     with write_transaction(path, actor=actor) as con:
         revision = _insert(con, checkin, actor=actor, source=source)
-        fields = {**asdict(checkin), "revision": revision}
+        stored = {name: value.strip() if isinstance(value, str) else value
+                  for name, value in asdict(checkin).items()}  # as _insert stores them
+        fields = {**stored, "revision": revision}
         audit.record(con, actor=actor, action="checkin",
                      target=f"{checkin.key_result_id} {checkin.quarter}",
                      detail={"revision": revision, "confidence": checkin.confidence,

@@ -284,13 +284,19 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
     key = f"url_{param}"
     written_key = f"_url_written_{param}"
     raw = st.query_params.get(param)
+    written = st.session_state.get(written_key)
     carried_miss = False
     if raw is not None and raw not in options:
         carried_miss = param in st.session_state.get("_carried_now", ())
-        if unknown_message is not None and not carried_miss:
-            container.warning(unknown_message(shown_safely(raw)), icon=":material/link_off:")
+        if not carried_miss and raw != written:  # a link or an edited address: really fall back
+            if unknown_message is not None:
+                container.warning(unknown_message(shown_safely(raw)), icon=":material/link_off:")
+            st.session_state[key] = default
         raw = None
-    if raw is not None and raw != st.session_state.get(written_key):
+    # The URL wins when it differs from what this session last wrote (a link), and also when the
+    # widget has no state: a page that does not draw it lets Streamlit forget it, so coming back
+    # to the page, the carried value is the choice to restore.
+    if raw is not None and (raw != written or st.session_state.get(key) not in options):
         st.session_state[key] = raw
     elif st.session_state.get(key) not in options:
         st.session_state[key] = default
@@ -318,8 +324,8 @@ def current_language() -> str:
     language switch's choice, else Finnish. Resolved the way `url_choice` resolves any
     parameter, so the title set before the switch is drawn already has the right language."""
     raw = st.query_params.get("lang")
-    if raw in LANGUAGES and raw != st.session_state.get("_url_written_lang"):
-        return raw
+    if raw is not None and raw != st.session_state.get("_url_written_lang"):
+        return raw if raw in LANGUAGES else DEFAULT_LANGUAGE  # unknown: Finnish, as it says
     chosen = st.session_state.get("url_lang")
     if chosen in LANGUAGES:
         return chosen

@@ -133,7 +133,8 @@ else:
     st.dataframe(pd.DataFrame({
         t("audit.col.time", lang): trail["logged_at"].astype(str).str[:19],
         t("audit.col.actor", lang): trail["actor"],
-        t("audit.col.action", lang): [t(f"audit.action.{a}", lang) for a in trail["action"]],
+        t("audit.col.action", lang): [t(f"audit.action.{a}", lang) if a in audit.ACTIONS else a
+                                      for a in trail["action"]],
         t("audit.col.target", lang): trail["target"],
         t("audit.col.detail", lang): [audit.detail_text(d) for d in trail["detail"]],
         t("audit.col.hash", lang): trail["content_sha256"].str[:16],

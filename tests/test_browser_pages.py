@@ -104,6 +104,16 @@ def _finnish_sentences() -> dict[str, set[str]]:
 FINNISH_PARTS = _finnish_sentences()
 
 
+def _fixed_texts_with_the_mark(lang: str) -> list[str]:
+    """The catalogue's own sentences that explain the mark '..' (their fixed parts)."""
+    out = []
+    for text in messages(lang).values():
+        for literal, *_ in string.Formatter().parse(text):
+            if ".." in literal:
+                out.append(literal.replace("**", "").replace("`", ""))
+    return sorted(out, key=len, reverse=True)
+
+
 def _visible_text(page) -> str:
     """The page's text without parts marked as written in another language (user notes)."""
     return page.evaluate("""(lang) => {
@@ -130,7 +140,6 @@ def _open_every_expander(page) -> None:
 
 
 def _axe_violations(page) -> list[dict]:
-    _open_every_expander(page)
     page.add_script_tag(path=str(AXE_JS))
     return page.evaluate("""async () => {
         const result = await axe.run(document, {resultTypes: ['violations']});
@@ -162,6 +171,8 @@ def test_small_area_views_show_the_hidden_mark_and_no_hidden_figure(canary_serve
     text, charts = _check_page(canary_server, context, SMALL_AREA_VIEWS[name], "fi",
                                shot_name=name)
     hidden_mark = re.compile(r"(?<![.\d])\.\.(?![.\d])")  # '..', not an ellipsis or a number
+    for literal in _fixed_texts_with_the_mark("fi"):  # "Merkintä .. tarkoittaa …" proves nothing
+        text = text.replace(literal, "")
     shown = hidden_mark.search(text) or hidden_mark.search(charts)
     assert shown, "no hidden cell in this view: the canary check would prove nothing"
 
@@ -187,6 +198,7 @@ def _check_page(server: str, context, path: str, lang: str,
     nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
     assert messages(lang)["nav.goals"] in nav and messages(lang)["nav.accessibility"] in nav
 
+    _open_every_expander(page)  # tables and text alternatives are checked too
     text = _visible_text(page)
     leaked = [part for part in FINNISH_PARTS.get(lang, ()) if part in text]
     assert leaked == [], f"Finnish text on a {lang} page: {leaked[:5]}"

@@ -548,3 +548,36 @@ def test_the_data_page_shows_the_audit_log(open_page):
     trail = next(df.value for df in at.dataframe if "Tiiviste" in df.value.columns)
     assert "demoaineiston rakennus" in set(trail["Muutos"])
     assert trail["Tiiviste"].str.fullmatch(r"[0-9a-f]{16}").all()
+
+
+def _menu_click(at, page: str):
+    """What Streamlit's page menu does: switch page with an empty query string."""
+    for name in list(at.query_params):
+        del at.query_params[name]
+    return at.switch_page(page).run()
+
+
+def test_the_chosen_indicator_survives_a_round_trip_through_another_page(open_page):
+    at = open_page("indicator", indicator="anxiety_gr8_9", area="KU103", lang="sv")
+    assert at.selectbox(key="url_indicator").value == "anxiety_gr8_9"
+    _menu_click(at, "pages/overview.py")  # a page that does not draw the indicator widget
+    assert not at.exception
+    _menu_click(at, "pages/indicator.py")
+    assert not at.exception
+    assert at.selectbox(key="url_indicator").value == "anxiety_gr8_9"
+    _menu_click(at, "pages/omatiimi.py")  # does not offer it: its own default, no warning
+    assert not at.exception and not [w for w in at.warning if "anxiety_gr8_9" in w.value]
+    _menu_click(at, "pages/indicator.py")
+    assert at.selectbox(key="url_indicator").value == "anxiety_gr8_9"
+    assert at.sidebar.selectbox[0].value == "KU103" and at.sidebar.radio[0].value == "sv"
+
+
+def test_an_unknown_language_in_an_edited_address_really_falls_back(app):
+    app.query_params["lang"] = "en"
+    at = app.run()
+    assert at.title[0].value == "Regions side by side"
+    at.query_params["lang"] = "de"
+    at.run()
+    assert at.title[0].value == "Seudut rinnakkain"  # Finnish, as the message says
+    assert at.sidebar.radio[0].value == "fi"
+    assert any("`de`" in w.value for w in at.sidebar.warning)
