@@ -502,3 +502,83 @@ def test_a_signed_mean_takes_negative_changes_and_other_means_do_not(config, tmp
     report, _ = check_file(path, config)
     assert [(p.code, p.row, p.column) for p in report.problems] == [
         ("value_out_of_range", 3, "arvo"), ("negative_count", 3, "osoittaja")]
+
+
+# ------------------------------------------------------------------ an import killed half-way
+
+# what a store holds, without the columns that record when (they differ on every run)
+_CONTENT_QUERIES = {
+    "observation": "SELECT * FROM observation ORDER BY ALL",
+    "observation_history": "SELECT * FROM observation_history ORDER BY ALL",
+    "cell_disclosure": "SELECT * FROM cell_disclosure ORDER BY ALL",
+    "import_log": "SELECT * EXCLUDE (imported_at) FROM import_log ORDER BY ALL",
+    "audit_log": "SELECT * EXCLUDE (logged_at) FROM audit_log ORDER BY ALL",
+    "store_meta": "SELECT * FROM store_meta ORDER BY ALL",
+}
+
+
+def _content_hash(path: Path) -> str:
+    import duckdb
+
+    digest = hashlib.sha256()
+    with duckdb.connect(str(path), read_only=True) as con:
+        for name, sql in _CONTENT_QUERIES.items():
+            digest.update(name.encode() + repr(con.execute(sql).fetchall()).encode())
+    return digest.hexdigest()
+
+
+def test_an_import_killed_at_any_point_leaves_the_store_before_or_after(store_path, tmp_path):
+    """SIGKILL the CLI import at spread-out moments (bounded runs, fixed seed): the store's
+    content is always exactly the state before the import or after it, never in between; the
+    next import cleans up what the killed one left and works."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from indicators.settings import REPO_ROOT
+
+    data = tmp_path / "uusi.csv"
+    lines = ["indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä"]
+    for code, kids in (("KU061", 2680), ("KU109", 12200), ("KU694", 5200), ("KU165", 3100)):
+        lines.append(f"cw_notifications_rate;{code};2026;"
+                     f"{f'{250 / kids * 1000:.1f}'.replace('.', ',')};250;{kids}")
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    def run(db: Path) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "indicators", "import", str(data)],
+                                cwd=REPO_ROOT, env=dict(os.environ, DASHBOARD_DB=str(db)),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    before_db = tmp_path / "before" / "dashboard.duckdb"
+    before_db.parent.mkdir()
+    shutil.copy(store_path, before_db)
+    before = _content_hash(before_db)
+    after_db = tmp_path / "after" / "dashboard.duckdb"
+    after_db.parent.mkdir()
+    shutil.copy(store_path, after_db)
+    started = time.monotonic()
+    assert run(after_db).wait(timeout=120) == 0
+    full_s = time.monotonic() - started
+    after = _content_hash(after_db)
+    assert after != before
+
+    rng = random.Random(20261125)
+    for attempt in range(8):
+        db = tmp_path / f"run{attempt}" / "dashboard.duckdb"
+        db.parent.mkdir()
+        shutil.copy(store_path, db)
+        process = run(db)
+        # spread over the run's second half: the first is start-up (imports, reading the file)
+        time.sleep(full_s * (0.5 + 0.5 * (attempt + rng.random()) / 8))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        state = _content_hash(db)
+        assert state in (before, after), f"attempt {attempt}: a state between before and after"
+        assert run(db).wait(timeout=120) == 0  # the next import works and finishes the job
+        assert _content_hash(db) == after
+        leftovers = [p.name for p in db.parent.iterdir() if ".tmp-" in p.name or
+                     p.name.endswith(".wal")]
+        assert leftovers == []
