@@ -82,6 +82,12 @@ def context(tmp_path_factory):
         ctx.close()
 
 
+def _literals(text: str) -> list[str]:
+    """The fixed parts of a message (between its placeholders), without Markdown marks."""
+    return [literal.replace("**", "").replace("`", "")
+            for literal, *_ in string.Formatter().parse(text)]
+
+
 def _finnish_sentences() -> dict[str, set[str]]:
     """Fixed parts (≥ 24 characters) of Finnish messages whose translation differs: any of
     them on a Swedish or English page is text that was not translated."""
@@ -93,8 +99,8 @@ def _finnish_sentences() -> dict[str, set[str]]:
         for key, text in fi.items():
             if other.get(key) == text:
                 continue
-            for literal, *_ in string.Formatter().parse(text):
-                literal = literal.replace("**", "").replace("`", "").strip(" .,:;()")
+            for literal in _literals(text):
+                literal = literal.strip(" .,:;()")
                 if len(literal) >= 24 and literal not in other.get(key, ""):
                     parts.add(literal)
         out[lang] = parts
@@ -108,9 +114,7 @@ def _fixed_texts_with_the_mark(lang: str) -> list[str]:
     """The catalogue's own sentences that explain the mark '..' (their fixed parts)."""
     out = []
     for text in messages(lang).values():
-        for literal, *_ in string.Formatter().parse(text):
-            if ".." in literal:
-                out.append(literal.replace("**", "").replace("`", ""))
+        out.extend(literal for literal in _literals(text) if ".." in literal)
     return sorted(out, key=len, reverse=True)
 
 

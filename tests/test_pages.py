@@ -269,24 +269,15 @@ def test_rolling_pools_on_the_indicator_page(app):
     assert "2023–2025" in periods and "2025" not in periods
 
 
-def test_a_link_can_open_the_pools(app):
-    app.query_params["indicator"] = "exercise_counselling_referrals"
-    app.query_params["area"] = "KU981"
-    app.query_params["level"] = "pool"
-    at = app.run()
-    at.switch_page("pages/indicator.py").run()
-    assert not at.exception
+def test_a_link_can_open_the_pools(open_page):
+    at = open_page("indicator", indicator="exercise_counselling_referrals", area="KU981",
+                   level="pool")
     assert at.radio(key="url_level").value == "pool"
 
 
-def test_sex_and_group_live_in_the_url(app):
-    app.query_params["indicator"] = "concentration_difficulties"
-    app.query_params["area"] = "SK051"
-    app.query_params["sex"] = "female"
-    app.query_params["group"] = "gr4_5"
-    at = app.run()
-    at.switch_page("pages/indicator.py").run()
-    assert not at.exception
+def test_sex_and_group_live_in_the_url(open_page):
+    at = open_page("indicator", indicator="concentration_difficulties", area="SK051",
+                   sex="female", group="gr4_5")
     assert at.selectbox(key="url_sex").value == "female"
     assert at.selectbox(key="url_group").value == "gr4_5"
     at.selectbox(key="url_sex").set_value("male").run()
