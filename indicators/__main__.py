@@ -168,6 +168,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     from indicators.config import load_config
     from indicators.i18n import t
     from indicators.imports import import_file
+    from indicators.store import StoreLockedError
 
     path = _file_or_usage_error(args.file)
     if path is None:
@@ -178,9 +179,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         from indicators.build import ensure_store
 
         ensure_store(store, config, actor=local_operator())
-    report = import_file(path, config, store, actor=local_operator(), source=args.source,
-                         sheet=args.sheet,
-                         regions_path=Path(args.regions) if args.regions else None)
+    try:
+        report = import_file(path, config, store, actor=local_operator(), source=args.source,
+                             sheet=args.sheet,
+                             regions_path=Path(args.regions) if args.regions else None,
+                             lock_timeout_s=args.lock_timeout)
+    except StoreLockedError:
+        return _locked(args.lang, args.lock_timeout)
     if report.problems:
         return _rejected(report, args.lang)
     if report.unchanged:
@@ -190,6 +195,17 @@ def cmd_import(args: argparse.Namespace) -> int:
                rows=report.rows, file=report.file, changed=report.changed))
     _print_problems(report, args.lang)
     return 0
+
+
+EXIT_LOCKED = 3
+
+
+def _locked(lang: str, waited_s: float) -> int:
+    """Another writer held the store longer than we were willing to wait: say so, change nothing."""
+    from indicators.i18n import t
+
+    _err(t("store.locked_cli", lang, seconds=f"{waited_s:g}"))
+    return EXIT_LOCKED
 
 
 def cmd_imports(args: argparse.Namespace) -> int:
@@ -211,10 +227,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     from indicators.config import load_config
     from indicators.i18n import t
     from indicators.imports import RollbackError, rollback
+    from indicators.store import StoreLockedError
 
     try:
         restored, removed = rollback(db_path(), args.import_id, load_config(),
-                                     actor=local_operator())
+                                     actor=local_operator(), lock_timeout_s=args.lock_timeout)
+    except StoreLockedError:
+        return _locked(args.lang, args.lock_timeout)
     except RollbackError as exc:
         _err(exc.problem.message(args.lang))
         return 1
@@ -430,6 +449,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp = file_command("import", "validate and import a file atomically (same file twice: no-op)",
                        cmd_import)
     imp.add_argument("--source", default="file", help="source name recorded in the import log")
+    lock_help = ("how long to wait for another update to finish before giving up with exit "
+                 "status 3 (default: 60)")
+    imp.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+                     help=lock_help)
 
     imports = sub.add_parser("imports", help="list the import history as CSV")
     imports.set_defaults(func=cmd_imports)
@@ -438,6 +461,8 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("import_id", type=int, help="the import to undo (see `imports`)")
     back.add_argument("--lang", choices=LANGUAGES, default="fi",
                       help="language of the messages (default: Finnish)")
+    back.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+                      help=lock_help)
     back.set_defaults(func=cmd_rollback)
 
     trail = sub.add_parser("audit", help="the audit trail of every change, oldest first")

@@ -112,15 +112,20 @@ def _before_the_guard(problem: Problem) -> Problem:
 def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
                 source: str = "file", display_name: str | None = None, sheet: str | None = None,
                 regions_path: Path | None = None,
-                max_bytes: int = DEFAULT_MAX_BYTES) -> ImportReport:
-    """Validate and import one file; on any problem the store is left unchanged."""
+                max_bytes: int = DEFAULT_MAX_BYTES,
+                lock_timeout_s: float = 60.0) -> ImportReport:
+    """Validate and import one file; on any problem the store is left unchanged.
+
+    Waits up to `lock_timeout_s` for another writer to finish, then raises `StoreLockedError`
+    (nothing changed).
+    """
     report, result = check_file(path, config, display_name=display_name, sheet=sheet,
                                 regions_path=regions_path, max_bytes=max_bytes)
     if report.problems or result is None:
         log_rejection(store_path, report, actor)
         return report
     try:
-        with write_transaction(store_path, actor=actor) as con:
+        with write_transaction(store_path, actor=actor, lock_timeout_s=lock_timeout_s) as con:
             import_id, changed = import_observations(
                 con, result.rows, config, file=report.file, sha256=report.sha256,
                 source=source, actor=actor, skip_if_unchanged=True)
@@ -135,13 +140,14 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
     return report
 
 
-def rollback(store_path: Path, import_id: int, config: Config, *, actor: str) -> tuple[int, int]:
+def rollback(store_path: Path, import_id: int, config: Config, *, actor: str,
+             lock_timeout_s: float = 60.0) -> tuple[int, int]:
     """Return `observation` exactly to its state before import `import_id` (the latest one).
 
     Rows it replaced come back with their old import id; rows it added are removed; disclosure is
     recomputed. Returns (rows restored, rows removed).
     """
-    with write_transaction(store_path, actor=actor) as con:
+    with write_transaction(store_path, actor=actor, lock_timeout_s=lock_timeout_s) as con:
         active = con.execute(
             "SELECT import_id FROM import_log WHERE outcome = 'ok' ORDER BY import_id DESC"
         ).fetchall()

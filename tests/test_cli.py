@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -267,3 +268,51 @@ def test_audit_prints_the_trail_oldest_first(store_path, tmp_path):
     rows = list(csv.DictReader(io.StringIO(_run("audit", db=db).stdout)))
     assert [r["seq"] for r in rows] == ["1", "2"]
     assert rows[1]["content_sha256"] == entries[1]["content_sha256"]
+
+
+def test_import_and_rollback_refuse_clearly_while_another_writer_holds_the_store(store_path,
+                                                                                tmp_path):
+    """A second simultaneous update gives up after --lock-timeout with exit status 3 and a
+    message; the store is untouched. Once the first writer is done, the same import succeeds."""
+    import hashlib
+    import shutil
+    import threading
+
+    from indicators.store import write_transaction
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    good = tmp_path / "uusi.csv"
+    good.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
+                    "cw_notifications_rate;KU061;2026;93,3;250;2680\n", encoding="utf-8")
+    before = hashlib.sha256(db.read_bytes()).hexdigest()
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_lock() -> None:
+        with write_transaction(db, actor="test:other-writer"):
+            holding.set()
+            release.wait(60)
+            raise RuntimeError("the other writer gives up")  # so it changes nothing itself
+
+    other = threading.Thread(target=lambda: _swallow(hold_the_lock))
+    other.start()
+    try:
+        assert holding.wait(30)
+        refused = _run("import", str(good), "--lock-timeout", "0.5", db=db, check=False)
+        refused_en = _run("rollback", "1", "--lock-timeout", "0.2", "--lang", "en", db=db,
+                          check=False)
+    finally:
+        release.set()
+        other.join(30)
+    assert refused.returncode == 3 and refused.stdout == ""
+    assert "toinen tuonti" in refused.stderr and "0.5 s" in refused.stderr
+    assert "Mitään ei muutettu" in refused.stderr and "Traceback" not in refused.stderr
+    assert refused_en.returncode == 3 and "Nothing was changed" in refused_en.stderr
+    assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # not even rewritten
+    done = _run("import", str(good), "--lock-timeout", "5", db=db)
+    assert "Tuonti 2 onnistui" in done.stderr
+
+
+def _swallow(func) -> None:
+    with contextlib.suppress(RuntimeError):
+        func()
