@@ -16,6 +16,7 @@ from indicators.ui_text import (
     store_error_text,
 )
 from indicators.webapp import (
+    account_control,
     carry_params,
     current_language,
     dataset_kind,
@@ -80,6 +81,7 @@ with st.sidebar:
         container=st.sidebar,
         unknown_message=lambda code: t("url.unknown_area", lang, code=code),
     )
+account_control()  # sign-in for maintainers; before the page, which asks who is signed in
 
 kind = dataset_kind(store.version())
 if kind == "demo":

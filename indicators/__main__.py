@@ -10,8 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from indicators.auth import operator
 from indicators.i18n import LANGUAGES
-from indicators.settings import DEMO_DIR, db_path, local_operator
+from indicators.settings import DEMO_DIR, db_path
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -59,7 +60,7 @@ def _open_store(config):
     reader = StoreReader(path)
     if not store_matches_config(reader, config):
         reader.close()
-        resync_with_config(path, config, actor=local_operator())
+        resync_with_config(path, config, actor=operator())
         _err("the config changed since the store was written: disclosure decisions recomputed")
         reader = StoreReader(path)
     return reader
@@ -78,7 +79,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return 0
     path = db_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    import_id = build_demo_store(path, config, actor=local_operator(), tables_dir=out_dir)
+    import_id = build_demo_store(path, config, actor=operator(), tables_dir=out_dir)
     _err(f"store {path} built from the demo tables (import {import_id})")
     return 0
 
@@ -88,7 +89,7 @@ def cmd_ensure_store(args: argparse.Namespace) -> int:
     from indicators.config import load_config
 
     path = db_path()
-    if ensure_store(path, load_config(), actor=local_operator()):
+    if ensure_store(path, load_config(), actor=operator()):
         _err(f"store {path} built from the bundled demo tables")
     else:
         _err(f"store {path} exists")
@@ -178,9 +179,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if not store.exists():
         from indicators.build import ensure_store
 
-        ensure_store(store, config, actor=local_operator())
+        ensure_store(store, config, actor=operator())
     try:
-        report = import_file(path, config, store, actor=local_operator(), source=args.source,
+        report = import_file(path, config, store, actor=operator(), source=args.source,
                              sheet=args.sheet,
                              regions_path=Path(args.regions) if args.regions else None,
                              lock_timeout_s=args.lock_timeout)
@@ -231,7 +232,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     try:
         restored, removed = rollback(db_path(), args.import_id, load_config(),
-                                     actor=local_operator(), lock_timeout_s=args.lock_timeout)
+                                     actor=operator(), lock_timeout_s=args.lock_timeout)
     except StoreLockedError:
         return _locked(args.lang, args.lock_timeout)
     except RollbackError as exc:
@@ -381,7 +382,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     store = db_path()
     try:
-        result = restore_backup(path, store, actor=local_operator(),
+        result = restore_backup(path, store, actor=operator(),
                                 require_manifest=not args.no_manifest,
                                 lock_timeout_s=args.lock_timeout,
                                 confirm=None if args.yes else _ask_restore(store.absolute()),
@@ -405,6 +406,86 @@ def cmd_restore(args: argparse.Namespace) -> int:
         _err(f"the previous store was saved to {result.previous.path} (verified); restore it "
              "the same way to undo")
         print(result.previous.path)
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    """Create a local maintainer account or replace its password (no echo; never logged)."""
+    import getpass
+
+    from indicators import accounts
+    from indicators.i18n import t
+    from indicators.settings import accounts_path, local_operator
+
+    lang = args.lang
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        if not sys.stdin.isatty():
+            _err(t("accounts.cli.needs_tty", lang))
+            return 2
+        password = getpass.getpass(t("accounts.cli.prompt", lang, user=args.user) + " ")
+        if getpass.getpass(t("accounts.cli.prompt_again", lang) + " ") != password:
+            _err(t("accounts.cli.mismatch", lang))
+            return 1
+    try:
+        name = accounts.set_password(args.user, password, set_by=local_operator())
+    except accounts.AccountError as exc:
+        _err(t(f"accounts.error.{exc.code}", lang, **exc.params))
+        return 1
+    _err(t("accounts.cli.set", lang, user=name, path=str(accounts_path())))
+    return 0
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    """The local maintainer accounts as CSV (never the hashes)."""
+    from indicators import accounts
+    from indicators.downloads import to_csv
+    from indicators.i18n import t
+
+    try:
+        rows = accounts.statuses()
+    except accounts.AccountError as exc:
+        _err(t(f"accounts.error.{exc.code}", args.lang, **exc.params))
+        return 1
+    import pandas as pd
+
+    frame = pd.DataFrame([{"user": r.username, "password_set_at": r.set_at, "set_by": r.set_by,
+                           "failures_in_a_row": r.failures,
+                           "locked_until": r.locked_until.isoformat() if r.locked_until else ""}
+                          for r in rows],
+                         columns=["user", "password_set_at", "set_by", "failures_in_a_row",
+                                  "locked_until"])
+    sys.stdout.write(to_csv(frame))
+    return 0
+
+
+def cmd_unlock(args: argparse.Namespace) -> int:
+    from indicators import accounts
+
+    return _account_change(args, accounts.unlock, "accounts.cli.unlocked")
+
+
+def cmd_remove_user(args: argparse.Namespace) -> int:
+    from indicators import accounts
+
+    return _account_change(args, accounts.remove, "accounts.cli.removed")
+
+
+def _account_change(args: argparse.Namespace, change, done_key: str) -> int:
+    """Unlock or remove an account: exit 1 and say so when there is no such account."""
+    from indicators import accounts
+    from indicators.i18n import t
+
+    try:
+        found = change(args.user)
+    except accounts.AccountError as exc:
+        _err(t(f"accounts.error.{exc.code}", args.lang, **exc.params))
+        return 1
+    if not found:
+        _err(t("accounts.cli.not_found", args.lang, user=args.user))
+        return 1
+    _err(t(done_key, args.lang, user=accounts.normalise_username(args.user)))
     return 0
 
 
@@ -506,6 +587,28 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
                          help="how long to wait for another writer to finish (default: 60)")
     restore.set_defaults(func=cmd_restore)
+
+    def account_command(name: str, help_text: str, func) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("user", metavar="USER", help="user name (a-z, 0-9, '.', '_', '-')")
+        command.add_argument("--lang", choices=LANGUAGES, default="fi",
+                             help="language of the messages (default: Finnish)")
+        command.set_defaults(func=func)
+        return command
+
+    password = account_command(
+        "set-password", "create a local maintainer account or replace its password (asked "
+        "twice, not shown; also lifts a lockout)", cmd_set_password)
+    password.add_argument("--password-stdin", action="store_true",
+                          help="read the password from the first line of standard input")
+    account_command("unlock", "lift an account's lockout after repeated wrong passwords",
+                    cmd_unlock)
+    account_command("remove-user", "delete a local maintainer account (its sessions end)",
+                    cmd_remove_user)
+    users = sub.add_parser("users", help="list the local maintainer accounts as CSV")
+    users.add_argument("--lang", choices=LANGUAGES, default="fi",
+                       help="language of the messages (default: Finnish)")
+    users.set_defaults(func=cmd_users)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")

@@ -51,7 +51,8 @@ def record(con: duckdb.DuckDBPyConnection, *, actor: str, action: str, target: s
     con.execute(AUDIT_DDL)
     seq = con.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM audit_log").fetchone()[0]
     con.execute(
-        f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "  # noqa: S608 - columns from COLUMNS
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [seq, datetime.now(UTC).replace(tzinfo=None), actor, action, target,
          json.dumps(dict(detail or {}), sort_keys=True, ensure_ascii=False, default=str),
          sha256])
@@ -64,9 +65,12 @@ def entries(reader: Reader, limit: int | None = None) -> pd.DataFrame:
                               "WHERE table_name = 'audit_log'")["n"].iloc[0]
     if not present:
         return pd.DataFrame(columns=COLUMNS)
-    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq DESC"
+    sql = f"SELECT {', '.join(COLUMNS)} FROM audit_log ORDER BY seq DESC"  # noqa: S608 - COLUMNS
     if limit is not None:
-        return reader.query_df(sql + " LIMIT ?", [int(limit)])
+        limit = int(limit)
+        if not 0 <= limit < 2**63:
+            raise ValueError(f"an audit limit is a whole number from 0 up, not {limit}")
+        return reader.query_df(sql + " LIMIT ?", [limit])
     return reader.query_df(sql)
 
 
@@ -94,7 +98,7 @@ def carry_over(con: duckdb.DuckDBPyConnection, earlier_store: str) -> int:
         start = con.execute("SELECT COALESCE(MAX(seq), 0) FROM audit_log").fetchone()[0]
         before = con.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
         con.execute(
-            f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "
+            f"INSERT INTO audit_log ({', '.join(COLUMNS)}) "  # noqa: S608 - columns from COLUMNS
             "SELECT ? + row_number() OVER (ORDER BY e.seq), e.logged_at, e.actor, e.action, "
             "e.target, e.detail, e.content_sha256 FROM earlier.audit_log e "
             "WHERE NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.logged_at = e.logged_at "

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from indicators import audit
+from indicators import audit, auth
 from indicators.schema import SCHEMA_VERSION, create_schema
 from indicators.store import (
     StoreError,
@@ -191,7 +191,9 @@ def _inspect(path: Path, what: str) -> _Contents:
         names = [r[0] for r in con.execute(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
             "AND schema_name = 'main' AND NOT internal ORDER BY table_name").fetchall()]
-        tables = {n: int(con.execute(f"SELECT count(*) FROM {_quote(n)}").fetchone()[0])
+        # the names come from the file itself: bound, and read by query_table as one quoted name
+        tables = {n: int(con.execute("SELECT count(*) FROM query_table(?)",
+                                     [_quote(n)]).fetchone()[0])
                   for n in names}
         columns: dict[str, set[str]] = {}
         for table, column in con.execute(
@@ -546,7 +548,7 @@ def restore_backup(
     backup: str | os.PathLike[str],
     store: str | os.PathLike[str],
     *,
-    actor: str,
+    actor: auth.Principal,
     require_manifest: bool = True,
     lock_timeout_s: float = 60.0,
     confirm: Callable[[CheckedBackup], bool] | None = None,
@@ -558,8 +560,10 @@ def restore_backup(
     Raises `BackupCheckError` (the backup failed a check), `RestoreCancelled` (`confirm` said
     no), `StoreLockedError` (another writer held the lock longer than `lock_timeout_s`) or
     `BackupError` (the current store could not be saved first); in every case the store is
-    unchanged. `confirm` is asked after the checks and before the lock is taken.
+    unchanged. `confirm` is asked after the checks and before the lock is taken. Maintainers
+    only (`auth.NotAllowedError` before anything is read).
     """
+    name = auth.require_writer(actor, "restore")
     notify = notify or (lambda message: None)
     store = Path(store).absolute()
     checked = check_backup(backup, require_manifest=require_manifest)
@@ -593,7 +597,7 @@ def restore_backup(
                 raise BackupCheckError(
                     f"{checked.path} changed after it was checked (sha256 now {sha}); nothing "
                     "was restored.")
-            _record_restore(tmp, checked, previous, actor)
+            _record_restore(tmp, checked, previous, name)
             _fsync_path(tmp)
             os.replace(tmp, store)
         except BaseException:

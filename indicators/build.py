@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from indicators import audit, demo
+from indicators import audit, auth, demo
 from indicators.checkins import CheckIn, key_result_ids, problems, replace_demo
 from indicators.config import Config
 from indicators.ingest import (
@@ -42,13 +42,14 @@ def config_fingerprint(config: Config) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
 
 
-def build_demo_store(path: Path, config: Config, *, actor: str,
+def build_demo_store(path: Path, config: Config, *, actor: auth.Principal,
                      tables_dir: Path = DEMO_DIR, only_if_empty: bool = False) -> int | None:
     """Rebuild the store at `path` from the demo CSVs as one import; returns its import id.
 
     Everything the store held is replaced (a demo rebuild, not an upsert). With `only_if_empty`,
     a store that already holds an import is left as it is (two sessions starting at once).
     """
+    name = auth.require_writer(actor, "demo_build")
     tables = demo.read_tables(tables_dir)
     unknown = sorted(set(tables) - set(config.indicators))
     missing = sorted(set(config.indicators) - set(tables))
@@ -71,12 +72,12 @@ def build_demo_store(path: Path, config: Config, *, actor: str,
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         sync_reference(con, config)
         import_id, _ = import_observations(
-            con, rows, config, file=label, sha256=file_sha256(files), source="demo", actor=actor
+            con, rows, config, file=label, sha256=file_sha256(files), source="demo", actor=name
         )
         set_meta(con, dataset="demo", as_of=demo.AS_OF.isoformat(),
                  config_fingerprint=config_fingerprint(config))
-        replace_demo(con, demo_checkins(config), actor=actor)
-        audit.record(con, actor=actor, action="demo_build", target=label,
+        replace_demo(con, demo_checkins(config), actor=name)
+        audit.record(con, actor=name, action="demo_build", target=label,
                      detail={"import_id": import_id, "rows": len(rows)},
                      sha256=file_sha256(files))
     return import_id
@@ -103,8 +104,9 @@ def demo_checkins(config: Config, path: Path = DEMO_DIR / "checkins.yaml") -> li
     return out
 
 
-def resync_with_config(path: Path, config: Config, *, actor: str) -> None:
+def resync_with_config(path: Path, config: Config, *, actor: auth.Principal) -> None:
     """Recompute reference tables and every disclosure decision for the current config."""
+    name = auth.require_writer(actor, "config_resync")
     with write_transaction(path, actor=actor) as con:
         sync_reference(con, config)
         con.execute(
@@ -112,7 +114,7 @@ def resync_with_config(path: Path, config: Config, *, actor: str) -> None:
         refresh_all_disclosure(con, config)
         fingerprint = config_fingerprint(config)
         set_meta(con, config_fingerprint=fingerprint)
-        audit.record(con, actor=actor, action="config_resync", target=str(config.root),
+        audit.record(con, actor=name, action="config_resync", target=str(config.root),
                      detail={}, sha256=fingerprint)
 
 
@@ -122,8 +124,9 @@ def store_matches_config(reader: StoreReader, config: Config) -> bool:
     return bool(len(row)) and row.iloc[0] == config_fingerprint(config)
 
 
-def ensure_store(path: Path, config: Config, *, actor: str) -> bool:
+def ensure_store(path: Path, config: Config, *, actor: auth.Principal) -> bool:
     """Build the demo store if `path` does not exist; True when it was built now."""
+    auth.require_writer(actor, "demo_build")
     if path.exists():
         return False
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from indicators import audit
+from indicators import audit, auth
 from indicators.config import Config
 from indicators.i18n import LANGUAGES
 from indicators.personal_data import personal_text_kinds
@@ -113,20 +113,22 @@ def problems(checkin: CheckIn, config: Config, today: date | None = None) -> lis
     return out
 
 
-def save(path: Path, checkin: CheckIn, config: Config, *, actor: str, source: str = "ui",
+def save(path: Path, checkin: CheckIn, config: Config, *, actor: auth.Principal, source: str = "ui",
          today: date | None = None) -> int:
     """Validate and store a check-in as a new revision; returns the revision number.
 
-    Raises `CheckInError` (nothing written) when the check-in has problems."""
+    Raises `CheckInError` (nothing written) when the check-in has problems, and
+    `auth.NotAllowedError` for anyone but a maintainer."""
+    name = auth.require_writer(actor, "checkin")
     found = problems(checkin, config, today)
     if found:
         raise CheckInError(found)
     with write_transaction(path, actor=actor) as con:
-        revision = _insert(con, checkin, actor=actor, source=source)
-        stored = {name: value.strip() if isinstance(value, str) else value
-                  for name, value in asdict(checkin).items()}  # as _insert stores them
+        revision = _insert(con, checkin, actor=name, source=source)
+        stored = {field: value.strip() if isinstance(value, str) else value
+                  for field, value in asdict(checkin).items()}  # as _insert stores them
         fields = {**stored, "revision": revision}
-        audit.record(con, actor=actor, action="checkin",
+        audit.record(con, actor=name, action="checkin",
                      target=f"{checkin.key_result_id} {checkin.quarter}",
                      detail={"revision": revision, "confidence": checkin.confidence,
                              "source": source}, sha256=audit.content_hash(fields))
@@ -142,7 +144,7 @@ def _insert(con: duckdb.DuckDBPyConnection, checkin: CheckIn, *, actor: str,
         "WHERE key_result_id = ? AND quarter = ?",
         [checkin.key_result_id, checkin.quarter]).fetchone()[0]
     con.execute(
-        f"INSERT INTO key_result_checkin ({', '.join(COLUMNS)}) "
+        f"INSERT INTO key_result_checkin ({', '.join(COLUMNS)}) "  # noqa: S608 - names from COLUMNS
         f"VALUES ({', '.join('?' for _ in COLUMNS)})",
         [checkin.key_result_id, checkin.quarter, revision, checkin.confidence,
          checkin.seen.strip(), checkin.why.strip(), checkin.next_steps.strip(),
@@ -188,7 +190,8 @@ def history(reader: Reader, key_result_ids: list[str] | None = None) -> pd.DataF
         where = f"WHERE key_result_id IN ({', '.join('?' for _ in key_result_ids)})"
         params = list(key_result_ids)
     return reader.query_df(
-        f"SELECT {', '.join(selected)} FROM key_result_checkin {where} "
+        f"SELECT {', '.join(selected)} "  # noqa: S608 - names from COLUMNS, literals, ? marks
+        f"FROM key_result_checkin {where} "
         "QUALIFY revision = MAX(revision) OVER (PARTITION BY key_result_id, quarter) "
         "ORDER BY key_result_id, quarter", params)
 

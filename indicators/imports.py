@@ -16,9 +16,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from indicators import audit
+from indicators import audit, auth
 from indicators.config import Config
-from indicators.ingest import NothingChanged, import_observations, refresh_disclosure_of
+from indicators.ingest import (
+    STORE_COLUMNS,
+    NothingChanged,
+    import_observations,
+    refresh_disclosure_of,
+)
 from indicators.personal_data import mask_personal_text
 from indicators.problems import InputError, Problem
 from indicators.readers import RawTable, read_table
@@ -109,7 +114,7 @@ def _before_the_guard(problem: Problem) -> Problem:
     return replace(problem, column=column, value=None, params=params)
 
 
-def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
+def import_file(path: Path, config: Config, store_path: Path, *, actor: auth.Principal,
                 source: str = "file", display_name: str | None = None, sheet: str | None = None,
                 regions_path: Path | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES,
@@ -117,19 +122,20 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
     """Validate and import one file; on any problem the store is left unchanged.
 
     Waits up to `lock_timeout_s` for another writer to finish, then raises `StoreLockedError`
-    (nothing changed).
+    (nothing changed). Refuses anyone but a maintainer (`auth.NotAllowedError`) before reading.
     """
+    name = auth.require_writer(actor, "import")
     report, result = check_file(path, config, display_name=display_name, sheet=sheet,
                                 regions_path=regions_path, max_bytes=max_bytes)
     if report.problems or result is None:
-        log_rejection(store_path, report, actor)
+        log_rejection(store_path, report, name)
         return report
     try:
         with write_transaction(store_path, actor=actor, lock_timeout_s=lock_timeout_s) as con:
             import_id, changed = import_observations(
                 con, result.rows, config, file=report.file, sha256=report.sha256,
-                source=source, actor=actor, skip_if_unchanged=True)
-            audit.record(con, actor=actor, action="import", target=report.file,
+                source=source, actor=name, skip_if_unchanged=True)
+            audit.record(con, actor=name, action="import", target=report.file,
                          detail={"import_id": import_id, "rows": report.rows,
                                  "changed": changed, "source": source},
                          sha256=report.sha256)
@@ -140,13 +146,14 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: str,
     return report
 
 
-def rollback(store_path: Path, import_id: int, config: Config, *, actor: str,
+def rollback(store_path: Path, import_id: int, config: Config, *, actor: auth.Principal,
              lock_timeout_s: float = 60.0) -> tuple[int, int]:
     """Return `observation` exactly to its state before import `import_id` (the latest one).
 
     Rows it replaced come back with their old import id; rows it added are removed; disclosure is
-    recomputed. Returns (rows restored, rows removed).
+    recomputed. Returns (rows restored, rows removed). Maintainers only.
     """
+    name = auth.require_writer(actor, "rollback")
     with write_transaction(store_path, actor=actor, lock_timeout_s=lock_timeout_s) as con:
         active = con.execute(
             "SELECT import_id FROM import_log WHERE outcome = 'ok' ORDER BY import_id DESC"
@@ -168,13 +175,17 @@ def rollback(store_path: Path, import_id: int, config: Config, *, actor: str,
         columns = [r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = 'observation' "
             "ORDER BY ordinal_position").fetchall()]
+        unknown = sorted(set(columns) - set(STORE_COLUMNS))
+        if unknown:  # the names come from the store file: only the schema's own may be spliced in
+            raise ValueError(f"observation has columns outside the schema: {unknown}")
         column_list = ", ".join(columns)
         restored = con.execute(
             "SELECT COUNT(*) FROM observation_history WHERE replaced_by_import_id = ?",
             [import_id]).fetchone()[0]
         con.execute(
-            f"INSERT INTO observation ({column_list}) SELECT {column_list} "  # noqa: S608
-            "FROM observation_history WHERE replaced_by_import_id = ?", [import_id])
+            f"INSERT INTO observation ({column_list}) "  # noqa: S608 - all in STORE_COLUMNS
+            f"SELECT {column_list} FROM observation_history WHERE replaced_by_import_id = ?",
+            [import_id])
         con.execute("DELETE FROM observation_history WHERE replaced_by_import_id = ?",
                     [import_id])
         con.execute("UPDATE import_log SET outcome = 'rolled_back' WHERE import_id = ?",
@@ -182,7 +193,7 @@ def rollback(store_path: Path, import_id: int, config: Config, *, actor: str,
         refresh_disclosure_of(con, sorted(set(affected)), config)
         file, file_sha = con.execute("SELECT file, sha256 FROM import_log WHERE import_id = ?",
                                      [import_id]).fetchone()
-        audit.record(con, actor=actor, action="rollback", target=str(file),
+        audit.record(con, actor=name, action="rollback", target=str(file),
                      detail={"import_id": import_id, "restored": restored, "removed": removed},
                      sha256=file_sha)
     return int(restored), int(removed)

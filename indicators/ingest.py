@@ -64,7 +64,8 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 def _current(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
     return con.execute(
-        f"SELECT {', '.join(STORE_COLUMNS)} FROM observation WHERE indicator_id = ?",
+        f"SELECT {', '.join(STORE_COLUMNS)} FROM observation "  # noqa: S608 - STORE_COLUMNS
+        "WHERE indicator_id = ?",
         [indicator_id],
     ).df()
 
@@ -101,8 +102,8 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
         history = history.assign(replaced_by_import_id=import_id)
         con.register("history_rows", history)
         con.execute(
-            f"INSERT INTO observation_history SELECT {', '.join(STORE_COLUMNS)}, "
-            "replaced_by_import_id FROM history_rows"
+            "INSERT INTO observation_history "  # noqa: S608 - columns from STORE_COLUMNS
+            f"SELECT {', '.join(STORE_COLUMNS)}, replaced_by_import_id FROM history_rows"
         )
         con.unregister("history_rows")
 
@@ -114,7 +115,8 @@ def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows:
     final = final[STORE_COLUMNS]
     con.execute("DELETE FROM observation WHERE indicator_id = ?", [indicator.id])
     con.register("final_rows", final)
-    con.execute(f"INSERT INTO observation SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
+    con.execute("INSERT INTO observation "  # noqa: S608 - columns from STORE_COLUMNS
+                f"SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
     con.unregister("final_rows")
     return changed
 
@@ -147,7 +149,7 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
         m.id: con.execute(
             # a count's value is its count, also in rows stored before imports filled the
             # numerator from it: a missing numerator must never make a small count look safe
-            f"SELECT area_code, period, sex, grp, "
+            f"SELECT area_code, period, sex, grp, "  # noqa: S608 - one of two literal expressions
             f"{'COALESCE(numerator, value)' if m.kind == 'count' else 'numerator'} AS numerator, "
             "denominator FROM observation "
             "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp", [m.id]).df()

@@ -36,6 +36,10 @@ import pandas as pd
 from indicators.problems import InputError, Problem, mask_identity_codes
 
 MAX_CELL_CHARS = 1_000_000
+# An .xlsx is a ZIP: a small upload can unpack to gigabytes (a "ZIP bomb"). The sizes its
+# directory declares bound what zipfile (and so openpyxl) will ever unpack, so they are checked
+# before the workbook is opened. Real indicator workbooks unpack to a few times their size.
+MAX_UNPACKED_BYTES = 250_000_000
 MAX_REPORTED = 50  # problems of one code reported one by one; the rest are counted
 MAX_TITLE_ROWS = 5  # rows with a single filled cell skipped above a header
 HEADER_SEARCH_ROWS = 30
@@ -212,6 +216,12 @@ def _sniff_zip(data: bytes, name: str, suffix: str) -> str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = set(archive.namelist())
+            unpacked = sum(info.file_size for info in archive.infolist())
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise InputError([Problem(
+                    "unpacks_too_large", name,
+                    params={"limit_mb": f"{MAX_UNPACKED_BYTES / 1_000_000:g}",
+                            "size_mb": f"{unpacked / 1_000_000:.0f}"})])
             mimetype = archive.read("mimetype")[:80] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError):
         if suffix in _XLSX_SUFFIXES:
@@ -821,7 +831,7 @@ def problem_codes() -> list[str]:
             "ragged_row", "cell_too_large", "unclosed_quote", "sheet_missing", "bad_json",
             "json_no_rows", "more_problems", "sotkanet_regions_missing",
             "sotkanet_regions_invalid", "sotkanet_unknown_region", "sotkanet_bad_record",
-            "sotkanet_no_known_areas", "too_many_rows"]
+            "sotkanet_no_known_areas", "too_many_rows", "unpacks_too_large"]
 
 
 def note_codes() -> list[str]:

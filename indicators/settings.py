@@ -17,6 +17,12 @@ def db_path() -> Path:
     return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
 
 
+def accounts_path() -> Path:
+    """Local maintainer accounts (password hashes): env `DASHBOARD_ACCOUNTS`, else
+    `accounts.json` beside the store. Never in git (.gitignore)."""
+    return Path(os.environ.get("DASHBOARD_ACCOUNTS") or db_path().parent / "accounts.json")
+
+
 def config_dir() -> Path:
     """The config directory: env `DASHBOARD_CONFIG` or `config/`."""
     return Path(os.environ.get("DASHBOARD_CONFIG") or DEFAULT_CONFIG_DIR)

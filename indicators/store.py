@@ -32,6 +32,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from indicators import auth
+
 __all__ = [
     "StoreError",
     "StoreLockedError",
@@ -152,7 +154,7 @@ def _remove_stale_temp_files(path: Path) -> None:
 def write_transaction(
     path: str | os.PathLike[str],
     *,
-    actor: str,
+    actor: auth.Principal,
     initialize: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
     lock_timeout_s: float = 60.0,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -163,11 +165,11 @@ def write_transaction(
     on an exception the copy is discarded and the store is unchanged. Writers are serialised by
     an exclusive lock on `<store>.lock`; waiting longer than `lock_timeout_s` raises
     `StoreLockedError`. When the store does not exist, `initialize(con)` must create its schema,
-    otherwise `StoreMissingError` is raised. `actor` names who writes; it must be non-empty but is
-    not recorded here (the caller records it in the store if it wants to).
+    otherwise `StoreMissingError` is raised. `actor` is who writes: a maintainer or the system,
+    else `auth.NotAllowedError` before anything is touched (the write functions check first, this
+    is the last line). It is not recorded here: the caller records it in the audit log.
     """
-    if not isinstance(actor, str) or not actor.strip():
-        raise ValueError("write_transaction needs a non-empty actor")
+    auth.require_writer(actor, "write")
     store = Path(path).absolute()
     if initialize is not None:
         store.parent.mkdir(parents=True, exist_ok=True)

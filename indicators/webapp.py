@@ -6,7 +6,6 @@ with `st.cache_data`, keyed by the store's version so new data shows at once aft
 
 from __future__ import annotations
 
-import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from indicators import audit, checkins, goals, omatiimi, queries, review
+from indicators import accounts, audit, auth, checkins, goals, omatiimi, queries, review
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, load_config
 from indicators.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
@@ -50,12 +49,12 @@ def reader() -> StoreReader:
     config = get_config()
     try:
         if not path.exists():
-            ensure_store(path, config, actor="system:first-start")
+            ensure_store(path, config, actor=auth.system("first-start"))
         store = _reader(str(path))
         current = store.version()
         if current not in _CHECKED_VERSIONS:
             if not store_matches_config(store, config):
-                resync_with_config(path, config, actor="system:config-change")
+                resync_with_config(path, config, actor=auth.system("config-change"))
                 current = store.version()
             _CHECKED_VERSIONS.add(current)
         return store
@@ -94,29 +93,132 @@ def audit_entries(store_version: str, limit: int) -> pd.DataFrame:
     return audit.entries(reader(), limit)
 
 
-def writes_enabled() -> bool:
-    """Writing (import, rollback) is for maintainers. Until sign-in exists it is enabled only for
-    a browser on the server itself (loopback), and `DASHBOARD_LOCAL_WRITES=0` turns it off."""
-    if os.environ.get("DASHBOARD_LOCAL_WRITES", "1") == "0":
-        return False
-    address = getattr(st.context, "ip_address", None)
-    if address is None:  # Streamlit gives None for a browser on localhost
-        return True
-    if not isinstance(address, str):  # no real connection (AppTest's harness)
-        return True
-    return is_loopback(address)
-
-
-def is_loopback(address: str) -> bool:
-    """127.0.0.1, ::1, and IPv4 loopback as an IPv6 server reports it (::ffff:127.0.0.1)."""
-    import ipaddress
-
+def oidc_configured() -> bool:
+    """Whether the county's identity provider is set up (`[auth]` in .streamlit/secrets.toml)."""
     try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all
         return False
-    mapped = getattr(ip, "ipv4_mapped", None)
-    return (mapped or ip).is_loopback
+
+
+def oidc_maintainers() -> list[str]:
+    """E-mail addresses of maintainers signing in through OIDC (`[roles] maintainers` in
+    secrets.toml, outside git: people's addresses do not belong in the repository)."""
+    try:
+        roles = st.secrets.get("roles", {})
+        listed = roles.get("maintainers", []) if hasattr(roles, "get") else []
+    except Exception:
+        return []
+    return [str(e) for e in listed] if isinstance(listed, list | tuple) else []
+
+
+_SIGNED_IN = "_local_sign_in"
+
+
+def principal() -> auth.Principal:
+    """Who uses this session: a local maintainer account signed in here, else the OIDC user
+    (a maintainer when listed), else an anonymous viewer. A local sign-in ends as soon as the
+    account is removed or its password replaced (checked on every run)."""
+    signed = st.session_state.get(_SIGNED_IN)
+    if signed is not None:
+        if accounts.still_valid(signed["user"], signed["set_at"]):
+            return auth.maintainer(f"local:{signed['user']}")
+        st.session_state.pop(_SIGNED_IN, None)
+    if oidc_configured():
+        try:
+            claims = st.user.to_dict()
+        except Exception:
+            claims = {}
+        return auth.principal_from_claims(claims, oidc_maintainers())
+    return auth.VIEWER
+
+
+def writes_enabled() -> bool:
+    """Whether this session may change data (import, rollback, check-ins): maintainers only.
+    Pages hide write controls when false; the write functions refuse viewers anyway."""
+    return principal().can_write
+
+
+def sign_in_local(username: str, password: str) -> accounts.SignInResult:
+    """Check a local account's password and, when right, sign this session in."""
+    result = accounts.sign_in(username, password)
+    if result.outcome == "ok":
+        st.session_state[_SIGNED_IN] = {"user": accounts.normalise_username(username),
+                                        "set_at": result.set_at}
+    return result
+
+
+def sign_out() -> None:
+    """End this session's sign-in (a local account here; an OIDC session via `st.logout`)."""
+    had_local = st.session_state.pop(_SIGNED_IN, None) is not None
+    if not had_local and oidc_configured() and st.user.is_logged_in:
+        st.logout()
+
+
+def account_control() -> None:
+    """'Ylläpitäjille' in the sidebar: sign in (the county's identity provider and/or a local
+    maintainer account), who is signed in, and sign out. Viewing never needs it."""
+    lang = current_language()
+    who = principal()
+    signed_in = who != auth.VIEWER  # a maintainer, or someone signed in through OIDC as viewer
+    label = (t("auth.title_signed_in", lang, name=display_name(who)) if signed_in
+             else t("auth.title", lang))
+    welcome = st.session_state.pop(_WELCOME, None)
+    if welcome and who.can_write:  # once, outside the (now renamed, so closed) expander
+        st.sidebar.success(t("auth.welcome", lang, name=welcome), icon=":material/check_circle:")
+    with st.sidebar.expander(label, icon=":material/key:", expanded=False):
+        if signed_in:
+            key = "auth.signed_in" if who.can_write else "auth.signed_in_viewer"
+            st.markdown(t(key, lang, name=display_name(who)))
+            if st.button(t("auth.sign_out", lang), icon=":material/logout:", key="sign_out"):
+                sign_out()
+                st.rerun()
+            return
+        st.markdown(f":small[{t('auth.intro', lang)}]")
+        if oidc_configured() and st.button(t("auth.oidc_button", lang),
+                                           icon=":material/badge:", key="sign_in_oidc"):
+            st.login()
+        if not accounts.any_accounts():
+            if not oidc_configured():
+                st.markdown(f":small[{t('auth.no_accounts', lang)}]")
+            return
+        with st.form("sign_in", clear_on_submit=True, border=False):
+            username = st.text_input(t("auth.username", lang), max_chars=64,
+                                     autocomplete="username", key="sign_in_user")
+            password = st.text_input(t("auth.password", lang), type="password",
+                                     max_chars=accounts.MAX_PASSWORD,
+                                     autocomplete="current-password", key="sign_in_password")
+            submitted = st.form_submit_button(t("auth.submit", lang), icon=":material/login:")
+        if submitted:
+            result = sign_in_local(username or "", password or "")
+            if result.outcome == "ok":  # draw the sidebar and the page again as a maintainer
+                st.session_state[_WELCOME] = display_name(result.principal)
+                st.rerun()
+            show_sign_in_problem(result, lang)
+
+
+_WELCOME = "_signed_in_now"
+
+
+def show_sign_in_problem(result: accounts.SignInResult, lang: str) -> None:
+    if result.outcome == "locked":
+        from datetime import UTC, datetime
+        from math import ceil
+
+        assert result.locked_until is not None
+        minutes = max(1, ceil((result.locked_until - datetime.now(UTC)).total_seconds() / 60))
+        st.error(t("auth.locked", lang, minutes=minutes), icon=":material/lock_clock:")
+    elif result.outcome == "unavailable":
+        st.error(t("auth.unavailable", lang), icon=":material/error:")
+    else:
+        st.error(t("auth.wrong", lang, failures=accounts.MAX_FAILURES,
+                   minutes=int(accounts.LOCKOUT.total_seconds() // 60)),
+                 icon=":material/error:")
+
+
+def display_name(who: auth.Principal) -> str:
+    """A principal's name without its kind prefix ('local:maija' → 'maija')."""
+    return who.name.split(":", 1)[-1]
 
 
 def save_upload(name: str, data: bytes) -> Path:
@@ -233,13 +335,9 @@ def checkin_history(store_version: str) -> pd.DataFrame:
 
 
 def save_checkin(checkin: checkins.CheckIn) -> int:
-    """Store a check-in (raises `checkins.CheckInError`, or PermissionError where writing is not
-    allowed); cached reads follow the new store version."""
-    from indicators.settings import local_operator
-
-    if not writes_enabled():
-        raise PermissionError("check-ins are written by maintainers only")
-    return checkins.save(db_path(), checkin, get_config(), actor=local_operator())
+    """Store a check-in as this session's principal (raises `checkins.CheckInError`, or
+    `auth.NotAllowedError` for a viewer); cached reads follow the new store version."""
+    return checkins.save(db_path(), checkin, get_config(), actor=principal())
 
 
 # Query parameters that follow the user from page to page: Streamlit's page menu drops the query

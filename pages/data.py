@@ -6,15 +6,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import audit, imports, webapp
+from indicators import audit, auth, imports, webapp
 from indicators.i18n import t
-from indicators.settings import db_path, local_operator
+from indicators.settings import db_path
+from indicators.store import StoreLockedError
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
 config = webapp.get_config()
 version = webapp.version()
-can_write = webapp.writes_enabled()
+who = webapp.principal()
+can_write = who.can_write  # the write functions refuse viewers too: this only hides controls
 
 st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
@@ -38,7 +40,7 @@ st.header(t("data.upload_title", lang))
 if not can_write:
     st.info(t("data.writes_disabled", lang), icon=":material/lock:")
 else:
-    st.caption(t("data.writes_local", lang))
+    st.caption(t("data.writes_as", lang, name=webapp.display_name(who)))
     upload = st.file_uploader(t("data.upload_label", lang),
                               type=["csv", "txt", "xlsx", "parquet", "json"],
                               help=t("data.upload_help", lang), key="upload_file")
@@ -74,15 +76,23 @@ else:
             if st.button(t("data.confirm", lang, rows=report.rows), type="primary",
                          icon=":material/upload:", key=f"confirm_{report.sha256[:12]}"):
                 path = webapp.save_upload(upload.name, upload.getvalue())
+                done = None
                 try:
-                    done = imports.import_file(path, config, db_path(), actor=local_operator(),
+                    done = imports.import_file(path, config, db_path(), actor=webapp.principal(),
                                                source="upload", display_name=upload.name,
-                                               sheet=sheet, regions_path=regions_path)
+                                               sheet=sheet, regions_path=regions_path,
+                                               lock_timeout_s=10.0)
+                except auth.NotAllowedError:
+                    st.error(t("auth.not_allowed", lang), icon=":material/lock:")
+                except StoreLockedError:
+                    st.error(t("store.locked", lang), icon=":material/hourglass_top:")
                 finally:
                     webapp.forget_upload(path)
                     if regions_path is not None:
                         webapp.forget_upload(regions_path)
-                if done.problems:
+                if done is None:
+                    pass
+                elif done.problems:
                     st.error(t("import.result.rejected", lang, file=done.file,
                                count=len(done.problems)), icon=":material/error:")
                 elif done.unchanged:
@@ -116,11 +126,16 @@ if can_write and len(active) > 1:  # the first import (the demo build) is the ba
                      icon=":material/undo:", key=f"rollback_{latest}"):
             try:
                 restored, removed = imports.rollback(db_path(), latest, config,
-                                                     actor=local_operator())
+                                                     actor=webapp.principal(),
+                                                     lock_timeout_s=10.0)
                 st.success(t("import.result.rolled_back", lang, import_id=latest,
                              restored=restored, removed=removed), icon=":material/undo:")
             except imports.RollbackError as exc:
                 st.error(exc.problem.message(lang), icon=":material/error:")
+            except auth.NotAllowedError:
+                st.error(t("auth.not_allowed", lang), icon=":material/lock:")
+            except StoreLockedError:
+                st.error(t("store.locked", lang), icon=":material/hourglass_top:")
 
 # ---------------------------------------------------------------- audit trail
 AUDIT_SHOWN = 200

@@ -28,6 +28,7 @@ from indicators.goal_texts import (
     typed_text_html,
 )
 from indicators.i18n import t
+from indicators.store import StoreLockedError
 from indicators.ui_text import as_of_text
 
 webapp.ensure_entrypoint()
@@ -66,6 +67,8 @@ st.download_button(t("goals.download", lang),
                    mime="text/csv", key="goals_download")
 
 can_write = webapp.writes_enabled()
+if not can_write:  # say where check-ins are recorded, instead of silently showing no button
+    st.caption(t("goals.checkin.writes_off", lang))
 by_objective: dict[str, list[goals.KeyResultProgress]] = {}
 for result in results:
     by_objective.setdefault(result.objective_id, []).append(result)
@@ -129,8 +132,11 @@ def checkin_form(result: goals.KeyResultProgress) -> None:
                          f"{t(f'goals.checkin.problem.{problem.code}', lang, **context)}")
         st.error("\n".join(lines), icon=":material/error:")
         return
-    except PermissionError:
+    except PermissionError:  # auth.NotAllowedError: signed out or the account was removed
         st.error(t("goals.checkin.writes_off", lang), icon=":material/lock:")
+        return
+    except StoreLockedError:
+        st.error(t("store.locked", lang), icon=":material/hourglass_top:")
         return
     # close the form and show the card again with the new check-in in its history
     st.session_state.pop("checkin_for", None)

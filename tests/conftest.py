@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indicators import demo
+from indicators import auth, demo
 from indicators.build import build_demo_store
 from indicators.config import Config, load_config
 from indicators.settings import DEFAULT_CONFIG_DIR
@@ -44,7 +44,8 @@ def store_path(tmp_path_factory: pytest.TempPathFactory, config: Config,
                demo_tables_dir: Path) -> Path:
     """The session's fixture DuckDB store (read-only use: tests that write copy it)."""
     path = tmp_path_factory.mktemp("store") / "dashboard.duckdb"
-    build_demo_store(path, config, actor="test:fixture", tables_dir=demo_tables_dir)
+    build_demo_store(path, config, actor=auth.maintainer("test:fixture"),
+                     tables_dir=demo_tables_dir)
     return path
 
 
@@ -108,3 +109,33 @@ def open_page(store_path, monkeypatch, navigation_mode):
         return at
 
     return run
+
+
+class MaintainerAccount:
+    """A local maintainer account made for one test (in its own accounts file)."""
+
+    user = "maija"
+    password = "Kanta-Häme kevät 2026!"  # a test account's, in a temporary file only
+
+    def sign_in(self, at, password: str | None = None):
+        """Sign in through the sidebar form of an AppTest run, as a person would; returns `at`
+        after the run the submit started."""
+        at.text_input(key="sign_in_user").set_value(self.user)
+        at.text_input(key="sign_in_password").set_value(password or self.password)
+        submit = [b for b in at.button if b.proto.form_id == "sign_in"]
+        assert len(submit) == 1, "the sign-in form is not on the page"
+        submit[0].click().run()
+        assert not at.exception
+        return at
+
+
+@pytest.fixture
+def maintainer_account(tmp_path: Path, monkeypatch) -> MaintainerAccount:
+    """`DASHBOARD_ACCOUNTS` pointing at a fresh file holding one maintainer account."""
+    from indicators import accounts
+
+    path = tmp_path / "accounts.json"
+    monkeypatch.setenv("DASHBOARD_ACCOUNTS", str(path))
+    account = MaintainerAccount()
+    accounts.set_password(account.user, account.password, set_by="test", path=path)
+    return account

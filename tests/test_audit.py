@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from indicators import audit, checkins, imports
+from indicators import audit, auth, checkins, imports
 from indicators.build import file_sha256
 from indicators.settings import DEMO_DIR, REPO_ROOT
 from indicators.store import StoreReader, write_transaction
@@ -40,7 +40,7 @@ def test_an_import_and_its_rollback_are_logged_with_the_files_hash(store, config
     data.write_text("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
                     "cw_notifications_rate;KU061;2026;93,3;250;2680\n", encoding="utf-8")
     before = len(_trail(store))
-    report = imports.import_file(data, config, store, actor="maija@host")
+    report = imports.import_file(data, config, store, actor=auth.maintainer("maija@host"))
     assert report.import_id is not None
     trail = _trail(store)
     assert len(trail) == before + 1
@@ -50,7 +50,7 @@ def test_an_import_and_its_rollback_are_logged_with_the_files_hash(store, config
     assert entry["content_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
     assert "import_id" in audit.detail_text(entry["detail"])
 
-    imports.rollback(store, report.import_id, config, actor="pekka@host")
+    imports.rollback(store, report.import_id, config, actor=auth.maintainer("pekka@host"))
     entry = _trail(store).iloc[0]
     assert (entry["action"], entry["actor"]) == ("rollback", "pekka@host")
     assert entry["content_sha256"] == hashlib.sha256(data.read_bytes()).hexdigest()
@@ -60,18 +60,19 @@ def test_a_refused_import_or_check_in_writes_no_entry(store, config, tmp_path):
     bad = tmp_path / "huono.csv"
     bad.write_text("indikaattori;kunta;vuosi;arvo\nno_such;KU061;2026;1\n", encoding="utf-8")
     before = _trail(store)
-    assert imports.import_file(bad, config, store, actor="maija@host").problems
+    assert imports.import_file(bad, config, store, actor=auth.maintainer("maija@host")).problems
     checkin = checkins.CheckIn("contacts_attention_hml", "2026Q3", 7, "", "b", "c", "Org",
                                date(2026, 11, 3))
     with pytest.raises(checkins.CheckInError):
-        checkins.save(store, checkin, config, actor="maija@host", today=date(2026, 11, 15))
+        checkins.save(store, checkin, config, actor=auth.maintainer("maija@host"),
+                      today=date(2026, 11, 15))
     assert _trail(store).equals(before)
 
 
 def test_a_check_in_is_logged_with_the_hash_of_what_was_typed(store, config):
     checkin = checkins.CheckIn("contacts_attention_hml", "2026Q3", 7, "  Näemme\n", "Koska",
                                "Teemme", "Hämeenlinnan seutu", date(2026, 11, 3))
-    revision = checkins.save(store, checkin, config, actor="liisa@host",
+    revision = checkins.save(store, checkin, config, actor=auth.maintainer("liisa@host"),
                              today=date(2026, 11, 15))
     entry = _trail(store).iloc[0]
     assert (entry["action"], entry["target"]) == ("checkin", "contacts_attention_hml 2026Q3")
@@ -87,12 +88,13 @@ def test_a_check_in_is_logged_with_the_hash_of_what_was_typed(store, config):
 
 def test_an_entry_is_part_of_its_transaction(store):
     before = _trail(store)
-    with pytest.raises(RuntimeError), write_transaction(store, actor="test") as con:
+    with pytest.raises(RuntimeError), write_transaction(store,
+                                                        actor=auth.maintainer("test")) as con:
         audit.record(con, actor="test", action="import", target="x", sha256="0" * 64)
         raise RuntimeError("the change fails after its entry was written")
     assert _trail(store).equals(before)
     with pytest.raises(ValueError, match="unknown audit action"), \
-            write_transaction(store, actor="test") as con:
+            write_transaction(store, actor=auth.maintainer("test")) as con:
         audit.record(con, actor="test", action="delete_everything", target="x", sha256="0")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from indicators import audit, backup
+from indicators import audit, auth, backup
 from indicators.backup import (
     BackupCheckError,
     BackupError,
@@ -82,7 +82,7 @@ def _meta(path: Path, key: str) -> str | None:
 
 def _change(store: Path) -> None:
     """A write like an import: fewer observations and a new as_of."""
-    with write_transaction(store, actor="test:change") as con:
+    with write_transaction(store, actor=auth.maintainer("test:change")) as con:
         con.execute("DELETE FROM observation WHERE area_code = 'KU061'")
         con.execute("UPDATE store_meta SET value = '2099-01-01' WHERE key = 'as_of'")
         audit.record(con, actor="test:change", action="import", target="change.csv",
@@ -162,7 +162,7 @@ def test_backup_during_concurrent_writes_is_always_a_complete_version(store: Pat
                                                                       tmp_path: Path) -> None:
     """Every write adds probe row k and sets store_meta probe = k together; a backup taken
     meanwhile must hold a state some write committed: k rows and probe = k, never a mix."""
-    with write_transaction(store, actor="test:setup") as con:
+    with write_transaction(store, actor=auth.maintainer("test:setup")) as con:
         con.execute("CREATE TABLE probe (k INTEGER NOT NULL)")
         con.execute("INSERT INTO store_meta VALUES ('probe', '0')")
     writes, stop, errors = 12, threading.Event(), []
@@ -170,7 +170,7 @@ def test_backup_during_concurrent_writes_is_always_a_complete_version(store: Pat
     def writer() -> None:
         try:
             for k in range(1, writes + 1):
-                with write_transaction(store, actor="test:writer") as con:
+                with write_transaction(store, actor=auth.maintainer("test:writer")) as con:
                     con.execute("INSERT INTO probe VALUES (?)", [k])
                     time.sleep(0.02)  # a writer mid-way: its copy holds the row, not yet probe
                     con.execute("UPDATE store_meta SET value = ? WHERE key = 'probe'", [str(k)])
@@ -216,7 +216,8 @@ def test_backup_then_restore_round_trips(store: Path, tmp_path: Path) -> None:
     changed, changed_sha = _content(store), _sha(store)
     assert changed != original
     messages: list[str] = []
-    result = restore_backup(saved.path, store, actor="test:restore", notify=messages.append)
+    result = restore_backup(saved.path, store, actor=auth.maintainer("test:restore"),
+                            notify=messages.append)
     assert _content(store) == original
     # the trail keeps what happened in between (the change, now undone) and the restore itself
     assert _trail(store) == [*_trail(saved.path), ("import", "test:change", "change.csv"),
@@ -235,7 +236,7 @@ def test_backup_then_restore_round_trips(store: Path, tmp_path: Path) -> None:
     assert _leftovers(store) == [] and not store.with_name(store.name + ".wal").exists()
 
     # And undoing the restore is one more restore.
-    restore_backup(previous.path, store, actor="test:restore")
+    restore_backup(previous.path, store, actor=auth.maintainer("test:restore"))
     assert _content(store) == changed
     assert [a for a, _, _ in _trail(store)][-2:] == ["restore", "restore"]
 
@@ -243,7 +244,7 @@ def test_backup_then_restore_round_trips(store: Path, tmp_path: Path) -> None:
 def test_restore_onto_a_missing_store_creates_it(store: Path, tmp_path: Path) -> None:
     saved = create_backup(store, tmp_path / "bk")
     target = tmp_path / "fresh" / "dashboard.duckdb"
-    result = restore_backup(saved.path, target, actor="test:restore")
+    result = restore_backup(saved.path, target, actor=auth.maintainer("test:restore"))
     assert result.previous is None and not (target.parent / "backups").exists()
     assert _content(target) == _content(saved.path)
 
@@ -269,7 +270,7 @@ def _backup_of_changed_copy(store: Path, tmp_path: Path, *statements: str) -> Pa
     other = tmp_path / "other" / "dashboard.duckdb"
     other.parent.mkdir()
     shutil.copyfile(store, other)
-    with write_transaction(other, actor="test:break") as con:
+    with write_transaction(other, actor=auth.maintainer("test:break")) as con:
         for statement in statements:
             con.execute(statement)
     return create_backup(other, tmp_path / "bk").path
@@ -323,7 +324,7 @@ def test_a_bad_backup_is_refused_and_the_store_untouched(store: Path, tmp_path: 
     bad = _tamper(case, store, tmp_path)
     before = _sha(store)
     with pytest.raises(BackupCheckError, match=message) as info:
-        restore_backup(bad, store, actor="test:restore", lock_timeout_s=1)
+        restore_backup(bad, store, actor=auth.maintainer("test:restore"), lock_timeout_s=1)
     assert str(bad) in str(info.value)  # the message names the file
     assert _sha(store) == before
     assert not (store.parent / "backups").exists()  # refused before anything was done
@@ -338,11 +339,12 @@ def test_no_manifest_flag_restores_with_only_duckdb_and_schema_checks(store: Pat
     junk.write_bytes(b"\0" * 8192)
     before = _sha(store)
     with pytest.raises(BackupCheckError, match="not a DuckDB database"):
-        restore_backup(junk, store, actor="test:restore", require_manifest=False)
+        restore_backup(junk, store, actor=auth.maintainer("test:restore"), require_manifest=False)
     assert _sha(store) == before
     _change(store)
     messages: list[str] = []
-    result = restore_backup(saved.path, store, actor="test:restore", require_manifest=False,
+    result = restore_backup(saved.path, store, actor=auth.maintainer("test:restore"),
+                            require_manifest=False,
                             notify=messages.append)
     assert result.source.manifest is None and _content(store) == _content(saved.path)
     assert any("has no manifest" in m for m in messages)
@@ -354,7 +356,7 @@ def test_declined_confirmation_changes_nothing(store: Path, tmp_path: Path) -> N
     before = _sha(store)
     asked = []
     with pytest.raises(RestoreCancelled, match="cancelled"):
-        restore_backup(saved.path, store, actor="test:restore",
+        restore_backup(saved.path, store, actor=auth.maintainer("test:restore"),
                        confirm=lambda checked: asked.append(checked) or False)
     assert asked and asked[0].manifest["as_of"] == AS_OF
     assert _sha(store) == before and not (store.parent / "backups").exists()
@@ -365,7 +367,7 @@ def _hold_write_lock(store: Path, release: threading.Event) -> threading.Thread:
     holding = threading.Event()
 
     def slow_writer() -> None:
-        with write_transaction(store, actor="test:slow") as con:
+        with write_transaction(store, actor=auth.maintainer("test:slow")) as con:
             holding.set()
             release.wait(20)
             con.execute("UPDATE store_meta SET value = 'slow' WHERE key = 'dataset'")
@@ -385,7 +387,8 @@ def test_restore_waits_for_the_write_lock_then_gives_up_clearly(store: Path,
     messages: list[tuple[float, str]] = []
     try:
         with pytest.raises(StoreLockedError, match="another writer") as info:
-            restore_backup(saved.path, store, actor="test:restore", lock_timeout_s=0.4,
+            restore_backup(saved.path, store, actor=auth.maintainer("test:restore"),
+                           lock_timeout_s=0.4,
                            notify=lambda m: messages.append((time.monotonic(), m)))
         gave_up = time.monotonic()
         assert _sha(store) == before
@@ -409,7 +412,8 @@ def test_restore_proceeds_once_the_writer_finishes(store: Path, tmp_path: Path) 
     timer = threading.Timer(0.3, release.set)
     timer.start()
     try:
-        result = restore_backup(saved.path, store, actor="test:restore", lock_timeout_s=20)
+        result = restore_backup(saved.path, store, actor=auth.maintainer("test:restore"),
+                                lock_timeout_s=20)
     finally:
         release.set()
         timer.cancel()
@@ -430,7 +434,7 @@ def test_open_reader_follows_a_restore(store: Path, tmp_path: Path) -> None:
         assert fewer < full
         version = reader.version()
         with reader.cursor() as cur:  # a query in flight across the restore
-            restore_backup(saved.path, store, actor="test:restore")
+            restore_backup(saved.path, store, actor=auth.maintainer("test:restore"))
             assert cur.execute(count_sql).fetchone()[0] == fewer
         assert reader.version() != version
         assert reader.query_df(as_of_sql)["value"][0] == AS_OF

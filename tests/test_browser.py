@@ -28,8 +28,15 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def server(store_path, tmp_path_factory):
+    from conftest import MaintainerAccount
+
+    from indicators import accounts
+
     db = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
     shutil.copy(store_path, db)
+    # beside the store, where the server looks by default (settings.accounts_path)
+    accounts.set_password(MaintainerAccount.user, MaintainerAccount.password, set_by="test",
+                          path=db.parent / "accounts.json")
     with serve(db) as url:
         yield url, db
 
@@ -45,6 +52,17 @@ def browser(tmp_path_factory):
             locale="fi-FI")
         yield context
         context.close()
+
+
+def _sign_in(page) -> None:
+    """Sign in as the test maintainer through the sidebar, as a person would."""
+    from conftest import MaintainerAccount
+
+    page.get_by_text("Ylläpitäjille", exact=True).first.click()
+    page.get_by_label("Käyttäjätunnus").fill(MaintainerAccount.user)
+    page.get_by_label("Salasana", exact=True).fill(MaintainerAccount.password)
+    page.get_by_role("button", name="Kirjaudu sisään").click()
+    page.get_by_text("Kirjauduit sisään ylläpitäjänä (maija).").wait_for(timeout=30000)
 
 
 def _assert_no_error(page) -> None:
@@ -155,7 +173,9 @@ def test_goals_page_and_a_check_in_in_a_real_browser(server, browser, tmp_path):
     body = page.locator("body").inner_text()
     assert "Lähtötaso" in body and "Viimeisin" in body and "Vaarassa" in body
     _assert_no_error(page)
+    assert page.get_by_role("button", name="Kirjaa neljännesvuosiarvio").count() == 0  # viewer
 
+    _sign_in(page)
     page.get_by_role("button", name="Kirjaa neljännesvuosiarvio").first.click()
     form = page.locator('[data-testid="stForm"]')
     form.wait_for(timeout=30000)
@@ -169,11 +189,11 @@ def test_goals_page_and_a_check_in_in_a_real_browser(server, browser, tmp_path):
     _assert_no_error(page)
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute("SELECT key_result_id, seen, source FROM key_result_checkin "
+        rows = con.execute("SELECT key_result_id, seen, source, actor FROM key_result_checkin "
                            "WHERE source = 'ui'").fetchall()
     finally:
         con.close()
-    assert rows == [("omatiimi_days_forssa", "Viive lyheni syksyllä.", "ui")]
+    assert rows == [("omatiimi_days_forssa", "Viive lyheni syksyllä.", "ui", "local:maija")]
     page.reload(wait_until="domcontentloaded")
     page.get_by_text("Viive lyheni syksyllä.", exact=False).first.wait_for(timeout=30000)
     page.screenshot(path=str(tmp_path / "goals.png"), full_page=True)

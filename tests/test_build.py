@@ -6,6 +6,7 @@ import shutil
 
 import yaml
 
+from indicators import auth
 from indicators.build import (
     build_demo_store,
     config_fingerprint,
@@ -39,7 +40,7 @@ def test_raised_min_n_is_applied_after_a_config_change(config, store_path, tmp_p
         query = ("SELECT COUNT(*) AS n FROM cell_disclosure WHERE indicator_id = "
                  "'cw_notifications_rate' AND hidden")
         before = reader.query_df(query)["n"].iloc[0]
-        resync_with_config(db, changed, actor="test:resync")
+        resync_with_config(db, changed, actor=auth.maintainer("test:resync"))
         after = reader.query_df(query)["n"].iloc[0]
         assert after > before
         assert store_matches_config(reader, changed)
@@ -53,16 +54,20 @@ def test_raised_min_n_is_applied_after_a_config_change(config, store_path, tmp_p
 def test_demo_rebuild_replaces_everything_and_first_start_builds_once(config, demo_tables_dir,
                                                                       tmp_path):
     db = tmp_path / "store.duckdb"
-    assert ensure_store(db, config, actor="test:first") is True and db.exists()
-    assert ensure_store(db, config, actor="test:second") is False  # exists: nothing to do
-    first = build_demo_store(db, config, actor="test:rebuild", tables_dir=demo_tables_dir)
-    again = build_demo_store(db, config, actor="test:rebuild", tables_dir=demo_tables_dir)
+    assert ensure_store(db, config, actor=auth.maintainer("test:first")) is True and db.exists()
+    assert ensure_store(db, config,
+                        actor=auth.maintainer("test:second")) is False  # exists: nothing to do
+    first = build_demo_store(db, config, actor=auth.maintainer("test:rebuild"),
+                             tables_dir=demo_tables_dir)
+    again = build_demo_store(db, config, actor=auth.maintainer("test:rebuild"),
+                             tables_dir=demo_tables_dir)
     assert first == again == 1  # a rebuild starts from an empty store
     reader = StoreReader(db)
     try:
         log = reader.query_df("SELECT import_id, actor FROM import_log")
         assert log["import_id"].tolist() == [1] and log["actor"].tolist() == ["test:rebuild"]
-        skipped = build_demo_store(db, config, actor="test:other", tables_dir=demo_tables_dir,
+        skipped = build_demo_store(db, config, actor=auth.maintainer("test:other"),
+                                   tables_dir=demo_tables_dir,
                                    only_if_empty=True)
         assert skipped is None
     finally:

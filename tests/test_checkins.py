@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from indicators import checkins
+from indicators import auth, checkins
 from indicators.checkins import COLUMNS, CheckIn, CheckInError
 from indicators.ingest import set_meta, sync_reference
 from indicators.schema import create_schema
@@ -27,7 +27,8 @@ OTHER_KR = "absence_over10_forssa"
 def empty_store(tmp_path_factory, config) -> Path:
     """A store with the schema and reference tables only: no observations, no check-in table."""
     path = tmp_path_factory.mktemp("checkin_store") / "dashboard.duckdb"
-    with write_transaction(path, actor="test:checkins", initialize=create_schema) as con:
+    with write_transaction(path, actor=auth.maintainer("test:checkins"),
+                           initialize=create_schema) as con:
         sync_reference(con, config)
         set_meta(con, dataset="test")
     return path
@@ -75,7 +76,7 @@ def test_a_valid_checkin_has_no_problems(config):
 
 def test_save_then_history_shows_it(config, store):
     revision = checkins.save(store, _checkin(seen="  Luvut laskivat.  "), config,
-                             actor="test:alice", today=TODAY)
+                             actor=auth.maintainer("test:alice"), today=TODAY)
     assert revision == 1
     frame = _history(store)
     assert list(frame.columns) == COLUMNS
@@ -90,13 +91,15 @@ def test_save_then_history_shows_it(config, store):
 
 
 def test_saving_again_makes_a_revision_and_history_shows_the_newest(config, store):
-    assert checkins.save(store, _checkin(), config, actor="test:alice", today=TODAY) == 1
+    assert checkins.save(store, _checkin(), config, actor=auth.maintainer("test:alice"),
+                         today=TODAY) == 1
     assert checkins.save(store, _checkin(confidence=4, why="Syksyn luvut heikkenivät."), config,
-                         actor="test:bob", today=TODAY) == 2
+                         actor=auth.maintainer("test:bob"), today=TODAY) == 2
     # another quarter and another key result are their own check-ins
     assert checkins.save(store, _checkin(quarter="2026Q2", confidence=6), config,
-                         actor="test:alice", today=TODAY) == 1
-    assert checkins.save(store, _checkin(key_result_id=OTHER_KR), config, actor="test:carol",
+                         actor=auth.maintainer("test:alice"), today=TODAY) == 1
+    assert checkins.save(store, _checkin(key_result_id=OTHER_KR), config,
+                         actor=auth.maintainer("test:carol"),
                          today=TODAY) == 1
 
     raw = _rows(store)
@@ -157,7 +160,7 @@ def saved_store(empty_store, tmp_path_factory, config) -> Path:
     """A store that already holds one check-in (the table exists)."""
     path = tmp_path_factory.mktemp("saved") / "dashboard.duckdb"
     shutil.copy(empty_store, path)
-    checkins.save(path, _checkin(), config, actor="test:alice", today=TODAY)
+    checkins.save(path, _checkin(), config, actor=auth.maintainer("test:alice"), today=TODAY)
     return path
 
 
@@ -169,7 +172,8 @@ def test_a_refused_checkin_names_the_field_and_writes_nothing(config, saved_stor
     assert [(p.field, p.code) for p in found] == [(field, code)]
     before = _fingerprint(saved_store)
     with pytest.raises(CheckInError) as caught:
-        checkins.save(saved_store, checkin, config, actor="test:mallory", today=TODAY)
+        checkins.save(saved_store, checkin, config, actor=auth.maintainer("test:mallory"),
+                      today=TODAY)
     assert [(p.field, p.code) for p in caught.value.problems] == [(field, code)]
     assert _fingerprint(saved_store) == before  # byte for byte, same file, no temp or lock file
     assert len(_rows(saved_store)) == 1
@@ -188,7 +192,7 @@ def test_several_problems_are_reported_together(config, saved_store):
     before = _fingerprint(saved_store)
     bad = _checkin(quarter="2026Q5", confidence=0, seen="", checkin_date=date(2027, 1, 1))
     with pytest.raises(CheckInError) as caught:
-        checkins.save(saved_store, bad, config, actor="test:mallory", today=TODAY)
+        checkins.save(saved_store, bad, config, actor=auth.maintainer("test:mallory"), today=TODAY)
     assert {(p.field, p.code) for p in caught.value.problems} == {
         ("quarter", "bad_quarter"), ("confidence", "bad_confidence"), ("seen", "empty"),
         ("checkin_date", "future_date")}
@@ -217,15 +221,15 @@ def test_a_store_without_the_table_has_an_empty_history(empty_store):
 
 def test_replace_demo_keeps_the_checkins_typed_in_the_ui(config, store):
     checkins.save(store, _checkin(key_result_id=OTHER_KR, quarter="2026Q3"), config,
-                  actor="test:alice", today=TODAY)
+                  actor=auth.maintainer("test:alice"), today=TODAY)
     first_demo = [_checkin(quarter="2026Q2", seen="Demo 1"),
                   _checkin(key_result_id=OTHER_KR, quarter="2026Q2", seen="Demo 2")]
-    with write_transaction(store, actor="test:demo") as con:
+    with write_transaction(store, actor=auth.maintainer("test:demo")) as con:
         checkins.replace_demo(con, first_demo, actor="test:demo")
     raw = _rows(store)
     assert sorted(raw["source"]) == ["demo", "demo", "ui"]
 
-    with write_transaction(store, actor="test:demo") as con:
+    with write_transaction(store, actor=auth.maintainer("test:demo")) as con:
         checkins.replace_demo(con, [_checkin(quarter="2026Q1", seen="Demo 3")],
                               actor="test:demo")
     raw = _rows(store)
@@ -241,7 +245,7 @@ def test_replace_demo_keeps_the_checkins_typed_in_the_ui(config, store):
 
 
 def test_replace_demo_creates_the_table_in_a_store_without_it(config, store):
-    with write_transaction(store, actor="test:demo") as con:
+    with write_transaction(store, actor=auth.maintainer("test:demo")) as con:
         checkins.replace_demo(con, [_checkin()], actor="test:demo")
     frame = _history(store)
     assert len(frame) == 1 and frame.iloc[0]["source"] == "demo"
@@ -257,10 +261,11 @@ def test_a_demo_rebuild_never_buries_what_a_person_typed(tmp_path, config):
     kr = next(k.id for o in config.objectives for k in o.key_results)
     demo_text = CheckIn(kr, "2026Q2", 5, "demo", "demo", "demo", "Demo", date(2026, 7, 1))
     typed = CheckIn(kr, "2026Q2", 8, "typed", "typed", "typed", "Koulu", date(2026, 7, 2))
-    with write_transaction(path, actor="test", initialize=create_schema) as con:
+    with write_transaction(path, actor=auth.maintainer("test"), initialize=create_schema) as con:
         replace_demo(con, [demo_text], actor="test")
         _insert(con, typed, actor="test", source="ui")
-    with write_transaction(path, actor="test") as con:  # `python -m indicators demo` again
+    # `python -m indicators demo` again
+    with write_transaction(path, actor=auth.maintainer("test")) as con:
         replace_demo(con, [demo_text], actor="test")
     reader = StoreReader(path)
     try:
@@ -276,15 +281,17 @@ def test_a_check_in_keeps_the_language_it_was_written_in_also_in_an_older_store(
     old_columns = [c for c in COLUMNS if c != "text_lang"]
     ddl = checkins.CHECKIN_DDL.replace("    text_lang VARCHAR NOT NULL DEFAULT 'fi',\n", "")
     assert "text_lang" not in ddl
-    with write_transaction(store, actor="test:old") as con:
+    with write_transaction(store, actor=auth.maintainer("test:old")) as con:
         con.execute(ddl)
         con.execute(f"INSERT INTO key_result_checkin ({', '.join(old_columns)}) VALUES "
                     "(?, '2026Q2', 1, 6, 'a', 'b', 'c', 'Org', DATE '2026-07-01', "
                     "TIMESTAMP '2026-07-01 10:00:00', 'test', 'ui')", [KR])
     assert _history(store)["text_lang"].to_list() == ["fi"]
-    checkins.save(store, _checkin(text_lang="sv"), config, actor="test:sv", today=TODAY)
+    checkins.save(store, _checkin(text_lang="sv"), config, actor=auth.maintainer("test:sv"),
+                  today=TODAY)
     frame = _history(store)
     assert frame[["quarter", "text_lang"]].values.tolist() == [["2026Q2", "fi"],
                                                                ["2026Q3", "sv"]]
     with pytest.raises(ValueError, match="text language"):
-        checkins.save(store, _checkin(text_lang="de"), config, actor="test", today=TODAY)
+        checkins.save(store, _checkin(text_lang="de"), config, actor=auth.maintainer("test"),
+                      today=TODAY)

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from indicators import auth
 from indicators.settings import REPO_ROOT
 
 
@@ -289,7 +290,7 @@ def test_import_and_rollback_refuse_clearly_while_another_writer_holds_the_store
     holding, release = threading.Event(), threading.Event()
 
     def hold_the_lock() -> None:
-        with write_transaction(db, actor="test:other-writer"):
+        with write_transaction(db, actor=auth.maintainer("test:other-writer")):
             holding.set()
             release.wait(60)
             raise RuntimeError("the other writer gives up")  # so it changes nothing itself

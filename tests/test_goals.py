@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from indicators import goals, progress
+from indicators import auth, goals, progress
 from indicators.formatting import format_number
 from indicators.goal_config import Objective, goal_references
 from indicators.ingest import import_observations, sync_reference
@@ -71,7 +71,8 @@ def seeded_reader(tmp_path_factory, config):
         {"indicator_id": ind, "area_code": area, "period": period, "sex": "total",
          "grp": "total", "numerator": float(num), "denominator": float(den),
          "value": math.nan, "status": "final"} for ind, area, period, num, den in SEED])
-    with write_transaction(path, actor="test:goals", initialize=create_schema) as con:
+    with write_transaction(path, actor=auth.maintainer("test:goals"),
+                           initialize=create_schema) as con:
         sync_reference(con, config)
         import_observations(con, rows, config, file="goals.csv", sha256="test", source="test",
                             actor="test:goals")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from indicators import auth
 from indicators.imports import (
     RollbackError,
     check_file,
@@ -114,7 +115,7 @@ def test_bad_file_is_refused_and_the_store_is_unchanged(name, config, store, tmp
     path = tmp_path / f"{name}.csv"
     path.write_bytes(data)
     before = _digest(store)
-    report = import_file(path, config, store, actor="test:maintainer",
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"),
                          max_bytes=5_000_000)
     assert report.problems, name
     codes = {p.code for p in report.problems}
@@ -134,7 +135,8 @@ def test_file_over_the_size_limit(config, store, tmp_path):
     path = tmp_path / "big.csv"
     path.write_bytes(_csv(HEADER, *[GOOD_ROW] * 2000))
     before = _digest(store)
-    report = import_file(path, config, store, actor="test:maintainer", max_bytes=10_000)
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"),
+                         max_bytes=10_000)
     assert {p.code for p in report.problems} == {"file_too_large"}
     assert _digest(store) == before
 
@@ -154,7 +156,7 @@ def test_personal_values_never_appear_in_any_output(config, store, tmp_path):
     path = tmp_path / "people.csv"
     path.write_bytes(_csv(HEADER + ";etunimi;henkilötunnus",
                           GOOD_ROW + f";Aino;{VALID_HETU}"))
-    report = import_file(path, config, store, actor="test:maintainer")
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
     assert report.problems and report.preview is None
     texts = [p.message(lang) for p in report.problems for lang in ("fi", "en")]
     texts += [repr(p) for p in report.problems]
@@ -170,7 +172,7 @@ def test_finnish_excel_csv_imports_and_reimport_changes_nothing(config, store, t
              f"cw_notifications_rate;061;2025;{_rate(240, 2700)};240;2700",
              f"cw_notifications_rate;Jokioinen;2026;{_rate(90, 890)};90;890", ";;;;;", ""]
     path.write_bytes("\r\n".join(lines).encode("cp1252"))  # Finnish Excel: cp1252, ;, CRLF
-    report = import_file(path, config, store, actor="test:maintainer")
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
     assert report.ok, [p.message("en") for p in report.problems]
     assert report.import_id == 2 and report.rows == 3 and report.changed >= 3
     reader = StoreReader(store)
@@ -186,7 +188,7 @@ def test_finnish_excel_csv_imports_and_reimport_changes_nothing(config, store, t
     finally:
         reader.close()
     before = _digest(store)
-    again = import_file(path, config, store, actor="test:maintainer")
+    again = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
     assert again.ok and again.unchanged and again.import_id is None
     assert _digest(store) == before
 
@@ -200,20 +202,20 @@ def test_rollback_restores_exactly_and_allows_reimport(config, store, tmp_path):
         path = tmp_path / "fix.csv"
         path.write_bytes(_csv(HEADER, f"cw_notifications_rate;KU061;2025;{_rate(241, 2700)};241;"
                                       "2700", GOOD_ROW))
-        report = import_file(path, config, store, actor="test:maintainer")
+        report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
         assert report.ok and report.import_id == 2
         assert not reader.query_df(query).equals(original)
-        restored, removed = rollback(store, 2, config, actor="test:maintainer")
+        restored, removed = rollback(store, 2, config, actor=auth.maintainer("test:maintainer"))
         assert restored >= 1 and removed >= 2
         after = reader.query_df(query)
         assert after.equals(original)
         log = reader.query_df("SELECT import_id, outcome FROM import_log ORDER BY 1")
         assert log["outcome"].tolist() == ["ok", "rolled_back"]
         with pytest.raises(RollbackError):
-            rollback(store, 2, config, actor="test:maintainer")
+            rollback(store, 2, config, actor=auth.maintainer("test:maintainer"))
         with pytest.raises(RollbackError):
-            rollback(store, 7, config, actor="test:maintainer")
-        again = import_file(path, config, store, actor="test:maintainer")
+            rollback(store, 7, config, actor=auth.maintainer("test:maintainer"))
+        again = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
         assert again.ok and again.import_id == 3
     finally:
         reader.close()
@@ -253,7 +255,8 @@ def _sotkanet_files(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_sotkanet_export_imports(config, store, tmp_path):
     data_path, regions_path = _sotkanet_files(tmp_path)
-    report = import_file(data_path, config, store, actor="test:maintainer", source="sotkanet",
+    report = import_file(data_path, config, store, actor=auth.maintainer("test:maintainer"),
+                         source="sotkanet",
                          regions_path=regions_path)
     assert report.ok, [p.message("en") for p in report.problems]
     assert ("sotkanet_skipped_regions", {"count": 2}) in report.notes
@@ -279,7 +282,7 @@ def test_bom_semicolon_decimal_comma_with_quotes_and_trailing_rows(config, store
             "\"arvio; tarkistettu\"\r\n"
             ";;;;;;\r\n\r\n")
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    report = import_file(path, config, store, actor="test:maintainer")
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
     assert report.ok and report.rows == 1, [p.message("en") for p in report.problems]
 
 
@@ -290,7 +293,8 @@ def test_sotkanet_semicolon_csv_imports(config, store, tmp_path):
                     "3563;1;2025;total;1,4;38\n"
                     "3563;4;2025;total;1,3;390\n"
                     "3563;6;2025;total;1,1;1200\n", encoding="utf-8")
-    report = import_file(path, config, store, actor="test:maintainer", source="sotkanet",
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"),
+                         source="sotkanet",
                          regions_path=regions_path)
     assert report.ok, [p.message("en") for p in report.problems]
     assert ("sotkanet_skipped_regions", {"count": 1}) in report.notes
@@ -312,7 +316,7 @@ def test_unknown_sotkanet_indicator_is_reported_not_guessed(config, store, tmp_p
     path.write_text(json.dumps([{"indicator": 9999, "region": 1, "year": 2025,
                                  "gender": "total", "value": 1.0, "absValue": 3}]),
                     encoding="utf-8")
-    report = import_file(path, config, store, actor="test:maintainer",
+    report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"),
                          regions_path=regions_path)
     assert [p.code for p in report.problems] == ["unknown_indicator"]
     assert "sotkanet:9999" in report.problems[0].message("en")
@@ -376,7 +380,7 @@ def test_excel_percent_cells_mean_what_they_show(config, tmp_path):
 def test_reading_problems_do_not_echo_headers_or_file_names(config, store, tmp_path):
     hetu_name = tmp_path / f"asiakkaat_{VALID_HETU}.csv"
     hetu_name.write_text("Virtanen;Matti;Virtanen;matti.virtanen@example.com\n", encoding="utf-8")
-    report = import_file(hetu_name, config, store, actor="test:maintainer")
+    report = import_file(hetu_name, config, store, actor=auth.maintainer("test:maintainer"))
     assert report.problems
     texts = [p.message(lang) + p.location(lang) for p in report.problems for lang in ("fi", "en")]
     texts.append(rejection_log_path(store).read_text(encoding="utf-8"))
@@ -408,7 +412,7 @@ def test_a_region_value_without_counts_keeps_the_county(config, store, tmp_path)
         query = ("SELECT numerator FROM observation WHERE indicator_id = 'cw_notifications_rate' "
                  "AND area_code = 'HV07' AND period = '2024'")
         before = reader.query_df(query)["numerator"].tolist()
-        report = import_file(path, config, store, actor="test:maintainer")
+        report = import_file(path, config, store, actor=auth.maintainer("test:maintainer"))
         assert report.ok
         assert reader.query_df(query)["numerator"].tolist() == before
     finally:

@@ -7,6 +7,7 @@ import shutil
 import duckdb
 import pandas as pd
 
+from indicators import auth
 from indicators.ingest import import_observations
 from indicators.store import write_transaction
 
@@ -28,7 +29,7 @@ def test_reimport_and_change(config, store_path, tmp_path):
             "SELECT numerator FROM observation WHERE indicator_id = ? AND area_code = 'SK051' "
             "AND period = '2024'", [ind]).fetchone()[0]
 
-    with write_transaction(path, actor="test:alice") as con:
+    with write_transaction(path, actor=auth.maintainer("test:alice")) as con:
         second, changed = import_observations(con, rows, config, file="same.csv", sha256="x",
                                      source="test", actor="test:alice")
         assert changed == 0
@@ -39,7 +40,7 @@ def test_reimport_and_change(config, store_path, tmp_path):
     changed = rows[(rows["area_code"] == "KU109") & (rows["period"] == "2024")].copy()
     changed["numerator"] = changed["numerator"] + 10
     changed["value"] = float("nan")
-    with write_transaction(path, actor="test:bob") as con:
+    with write_transaction(path, actor=auth.maintainer("test:bob")) as con:
         third, _ = import_observations(con, changed, config, file="fix.csv", sha256="y",
                                     source="test", actor="test:bob")
         history = con.execute(
@@ -71,7 +72,8 @@ def test_failed_import_leaves_store_unchanged(config, store_path, tmp_path):
     bad = pd.DataFrame([{"indicator_id": "no_such_indicator", "area_code": "KU109",
                          "period": "2024", "sex": "total", "grp": "total", "numerator": 1.0,
                          "denominator": 2.0, "value": 50.0, "status": "final"}])
-    with pytest.raises(KeyError), write_transaction(path, actor="test:carol") as con:
+    with pytest.raises(KeyError), write_transaction(path,
+                                                    actor=auth.maintainer("test:carol")) as con:
         import_observations(con, bad, config, file="bad.csv", sha256="z", source="test",
                             actor="test:carol")
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from indicators import omatiimi, queries
+from indicators import auth, omatiimi, queries
 from indicators.build import build_demo_store
 from indicators.omatiimi import LEAD_TIME_BINS, percentile_from_bins
 from indicators.periods import months_of_quarter
@@ -279,7 +279,7 @@ def small_feedback_store(tmp_path_factory, config, demo_tables_dir) -> Path:
                                     / frame.loc[rows, "denominator"] * indicator.scale)
         frame.to_csv(path, index=False)
     store = tmp_path_factory.mktemp("small_store") / "dashboard.duckdb"
-    build_demo_store(store, config, actor="test:small", tables_dir=tables)
+    build_demo_store(store, config, actor=auth.maintainer("test:small"), tables_dir=tables)
     return store
 
 
@@ -407,7 +407,7 @@ def test_an_import_that_makes_responses_small_hides_the_borrowed_denominators(co
     csv = tmp_path / "palautteet.csv"
     csv.write_text("indicator;area;period;value\n"
                    "omatiimi_feedback_responses;SK051;2026-09;3\n", encoding="utf-8")
-    report = import_file(csv, config, store, actor="test:omatiimi")
+    report = import_file(csv, config, store, actor=auth.maintainer("test:omatiimi"))
     assert not report.problems
     small = StoreReader(store)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from indicators import auth
 from indicators.settings import REPO_ROOT
 
 APP = str(REPO_ROOT / "dashboard.py")
@@ -181,11 +182,14 @@ def writable_app(store_path, tmp_path, monkeypatch):
     return AppTest.from_file(APP, default_timeout=60)
 
 
-def test_data_page_upload_validate_confirm_flow(writable_app):
+def test_data_page_upload_validate_confirm_flow(writable_app, maintainer_account):
     at = writable_app.run()
     at.switch_page("pages/data.py").run()
     assert not at.exception
     assert "Data" in at.title[0].value
+    assert not at.get("file_uploader")  # viewers get no write controls
+    maintainer_account.sign_in(at)
+    assert any("Kirjauduit sisään ylläpitäjänä (maija)" in s.value for s in at.success)
     catalogue = at.dataframe[-1].value
     assert "anxiety_gr8_9" in set(catalogue["Tunnus"])
 
@@ -203,6 +207,9 @@ def test_data_page_upload_validate_confirm_flow(writable_app):
     assert not at.exception
     assert any("Tuonti 2 onnistui" in s.value for s in at.success), (
         [e.value for e in at.error], [i.value for i in at.info], [s.value for s in at.success])
+    trail = next(d.value for d in at.dataframe if "Muutos" in d.value.columns)
+    # the change log names the signed-in maintainer
+    assert trail.iloc[0]["Tekijä"] == "local:maija" and trail.iloc[0]["Muutos"] == "tuonti"
 
     at.query_params["indicator"] = "cw_notifications_rate"
     at.query_params["area"] = "KU061"
@@ -213,9 +220,10 @@ def test_data_page_upload_validate_confirm_flow(writable_app):
     assert forssa["Arvo"].tolist() == [value]
 
 
-def test_data_page_shows_every_problem_of_a_bad_file(writable_app):
+def test_data_page_shows_every_problem_of_a_bad_file(writable_app, maintainer_account):
     at = writable_app.run()
     at.switch_page("pages/data.py").run()
+    maintainer_account.sign_in(at)
     bad = ("indikaattori;kunta;vuosi;arvo;osoittaja;nimittäjä\n"
            "cw_notifications_rate;KU999;2026;1;1;2\n"
            "anxiety_gr8_9;KU061;2026-13;120;12;10\n").encode()
@@ -239,7 +247,7 @@ def test_sotkanet_import_shows_on_the_indicator_page(writable_app, config, tmp_p
 
     data_path, regions_path = _sotkanet_files(tmp_path)
     report = import_file(data_path, config, Path(os.environ["DASHBOARD_DB"]),
-                         actor="test:maintainer", regions_path=regions_path)
+                         actor=auth.maintainer("test:maintainer"), regions_path=regions_path)
     assert report.ok
     writable_app.query_params["indicator"] = "cw_notification_share"
     writable_app.query_params["area"] = "KU061"
@@ -348,13 +356,14 @@ def test_goals_page_filters_by_the_chosen_region(app, reader, config):
     assert any("Forssan seutukunta" in i.value for i in at.info)
 
 
-def test_goals_page_check_in_is_saved_and_shown(writable_app, monkeypatch):
+def test_goals_page_check_in_is_saved_and_shown(writable_app, maintainer_account):
     import duckdb
 
     writable_app.query_params["area"] = "SK053"
     at = writable_app.run()
     at.switch_page("pages/goals.py").run()
     assert not at.exception
+    maintainer_account.sign_in(at)
     key = "unauthorised_absence_forssa"
     assert not at.get("text_area")  # no form until a card's button asks for one
     at.button(key=f"open_{key}").click().run()
@@ -374,17 +383,17 @@ def test_goals_page_check_in_is_saved_and_shown(writable_app, monkeypatch):
 
     con = duckdb.connect(os.environ["DASHBOARD_DB"], read_only=True)
     try:
-        rows = con.execute("SELECT quarter, confidence, seen, source FROM key_result_checkin "
-                           "WHERE key_result_id = ?", [key]).fetchall()
+        rows = con.execute("SELECT quarter, confidence, seen, source, actor "
+                           "FROM key_result_checkin WHERE key_result_id = ?", [key]).fetchall()
     finally:
         con.close()
-    assert rows == [(quarter, 6, "Kyselyn luku ei vielä muuttunut.", "ui")]
+    assert rows == [(quarter, 6, "Kyselyn luku ei vielä muuttunut.", "ui", "local:maija")]
     # the same run shows the card again: form closed, the new check-in in its history
     assert any("luottamus 6/10" in m.value for m in at.markdown)
     assert not at.get("text_area")
 
 
-def test_goals_page_refuses_a_check_in_with_personal_data(writable_app):
+def test_goals_page_refuses_a_check_in_with_personal_data(writable_app, maintainer_account):
     import os
 
     import duckdb
@@ -392,6 +401,7 @@ def test_goals_page_refuses_a_check_in_with_personal_data(writable_app):
     writable_app.query_params["area"] = "SK053"
     at = writable_app.run()
     at.switch_page("pages/goals.py").run()
+    maintainer_account.sign_in(at)
     key = "unauthorised_absence_forssa"
     before = os.path.getmtime(os.environ["DASHBOARD_DB"])
     at.button(key=f"open_{key}").click().run()
@@ -415,14 +425,15 @@ def test_goals_page_refuses_a_check_in_with_personal_data(writable_app):
     assert count == 0
 
 
-def test_goals_page_hides_the_check_in_form_from_viewers(app, monkeypatch):
-    monkeypatch.setenv("DASHBOARD_LOCAL_WRITES", "0")
+def test_goals_page_hides_the_check_in_form_from_viewers(app, maintainer_account):
     at = app.run()
     at.switch_page("pages/goals.py").run()
     assert not at.exception
     assert not [b for b in at.button if b.label in ("Tallenna arvio",
                                                     "Kirjaa neljännesvuosiarvio")]
     assert not at.get("text_area")
+    assert any("Kirjaudu sisään sivupalkin kohdasta Ylläpitäjille" in c.value
+               for c in at.caption)  # says where check-ins are recorded
 
 
 def test_every_page_offers_a_link_to_its_view(app):

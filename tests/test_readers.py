@@ -287,6 +287,21 @@ def test_word_document_and_plain_zip_are_unsupported(tmp_path):
     assert (problem.code, problem.params) == ("unsupported_type", {"kind": "ZIP"})
 
 
+def test_a_workbook_that_unpacks_to_too_much_is_refused_before_it_is_opened(tmp_path):
+    """A ZIP bomb: 260 MB of zeros pack into a file of a few hundred kB."""
+    path = tmp_path / "pommi.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            chunk = b"0" * 1_000_000
+            for _ in range(260):
+                sheet.write(chunk)
+    assert path.stat().st_size < 2_000_000  # well under the upload limit
+    [problem] = _problems(tmp_path, "pommi.xlsx", path.read_bytes())
+    assert problem.code == "unpacks_too_large" and problem.params["limit_mb"] == "250"
+    assert "purkautuisi liian suureksi (260 Mt" in problem.message("fi")
+
+
 # -- Excel ------------------------------------------------------------------------------------
 
 
@@ -596,6 +611,7 @@ CODE_PARAMS = {
     "cell_too_large": {"limit": 1_000_000}, "sheet_missing": {"sheet": "X", "sheets": "A, B"},
     "more_problems": {"count": 12, "code": "ragged_row"},
     "sotkanet_bad_record": {"field": "gender"}, "sotkanet_no_known_areas": {"count": 3},
+    "unpacks_too_large": {"limit_mb": "250", "size_mb": "4000"},
 }
 NOTE_PARAMS = {"title_rows_skipped": {"count": 2, "header_row": 4},
                "other_sheets_ignored": {"sheet": "A", "others": "B"},

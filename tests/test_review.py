@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from indicators import goals, review
+from indicators import auth, goals, review
 from indicators.config import ConfigError, load_config
 from indicators.periods import period_end
 
@@ -144,7 +144,7 @@ def test_a_store_without_an_omatiimi_indicator_still_gives_packs(store_path, tmp
 
     db = tmp_path / "store.duckdb"
     shutil.copy(store_path, db)
-    with write_transaction(db, actor="test") as con:
+    with write_transaction(db, actor=auth.maintainer("test")) as con:
         con.execute("DELETE FROM observation WHERE indicator_id = 'omatiimi_felt_helped'")
     reader = StoreReader(db)
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from indicators import auth
 from indicators.store import (
     StoreError,
     StoreLockedError,
@@ -37,7 +38,7 @@ def _init(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _set_k(path: Path, k: int) -> None:
-    with write_transaction(path, actor="test") as con:
+    with write_transaction(path, actor=auth.maintainer("test")) as con:
         con.execute("UPDATE a SET k = ?", [k])
         con.execute("UPDATE b SET k = ?", [k])
 
@@ -77,7 +78,7 @@ def _popen_py(code: str, *args: str) -> subprocess.Popen[str]:
 @pytest.fixture
 def store(tmp_path: Path) -> Path:
     path = tmp_path / "indicators.duckdb"
-    with write_transaction(path, actor="setup", initialize=_init):
+    with write_transaction(path, actor=auth.maintainer("setup"), initialize=_init):
         pass
     return path
 
@@ -87,7 +88,7 @@ def store(tmp_path: Path) -> Path:
 
 def test_write_creates_store_with_initialize_and_leaves_one_file(tmp_path: Path) -> None:
     path = tmp_path / "new.duckdb"
-    with write_transaction(path, actor="alice", initialize=_init) as con:
+    with write_transaction(path, actor=auth.maintainer("alice"), initialize=_init) as con:
         con.execute("UPDATE a SET k = 7")
     assert lock_path(path).name == "new.duckdb.lock"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["new.duckdb", "new.duckdb.lock"]
@@ -96,9 +97,9 @@ def test_write_creates_store_with_initialize_and_leaves_one_file(tmp_path: Path)
 
 
 def test_second_write_sees_first_and_no_wal(store: Path) -> None:
-    with write_transaction(store, actor="alice") as con:
+    with write_transaction(store, actor=auth.maintainer("alice")) as con:
         con.execute("INSERT INTO rows_ VALUES ('alice', 1)")
-    with write_transaction(store, actor="bob") as con:
+    with write_transaction(store, actor=auth.maintainer("bob")) as con:
         assert con.execute("SELECT writer, i FROM rows_").fetchall() == [("alice", 1)]
         con.execute("INSERT INTO rows_ VALUES ('bob', 2)")
     assert not store.with_name(store.name + ".wal").exists()
@@ -109,7 +110,8 @@ def test_second_write_sees_first_and_no_wal(store: Path) -> None:
 
 def test_exception_leaves_store_byte_identical(store: Path) -> None:
     before = _sha(store)
-    with pytest.raises(RuntimeError, match="boom"), write_transaction(store, actor="x") as con:
+    with (pytest.raises(RuntimeError, match="boom"),
+          write_transaction(store, actor=auth.maintainer("x")) as con):
         con.execute("DELETE FROM a")
         con.execute("CREATE TABLE junk AS SELECT range AS i FROM range(1000)")
         raise RuntimeError("boom")
@@ -127,7 +129,7 @@ def test_failing_initialize_creates_nothing(tmp_path: Path) -> None:
 
     with (
         pytest.raises(ValueError, match="schema bug"),
-        write_transaction(path, actor="x", initialize=bad_init),
+        write_transaction(path, actor=auth.maintainer("x"), initialize=bad_init),
     ):
         pass
     assert not path.exists()
@@ -136,28 +138,32 @@ def test_failing_initialize_creates_nothing(tmp_path: Path) -> None:
 
 def test_missing_store_and_actor_validation(tmp_path: Path) -> None:
     path = tmp_path / "missing.duckdb"
-    with pytest.raises(StoreMissingError), write_transaction(path, actor="x"):
+    with pytest.raises(StoreMissingError), write_transaction(path, actor=auth.maintainer("x")):
         pass
     with pytest.raises(StoreMissingError):
         StoreReader(path)
     assert issubclass(StoreMissingError, StoreError)
     assert issubclass(StoreLockedError, StoreError)
-    for actor in ("", "   "):
+    # only a maintainer or the system writes: a viewer, a blank name or a bare string is refused
+    path = tmp_path / "refused.duckdb"
+    for actor in ("os:root", auth.VIEWER, auth.Principal("oidc:a@b.fi", "viewer"),
+                  auth.maintainer(""), auth.maintainer("   ")):
         with (
-            pytest.raises(ValueError, match="actor"),
+            pytest.raises(auth.NotAllowedError),
             write_transaction(path, actor=actor, initialize=_init),
         ):
             pass
     assert not path.exists()
+    assert not lock_path(path).exists()  # refused before even the lock file was made
 
 
 def test_lock_timeout_raises_store_locked(store: Path) -> None:
-    with write_transaction(store, actor="holder") as con:
+    with write_transaction(store, actor=auth.maintainer("holder")) as con:
         con.execute("UPDATE a SET k = 1")
         started = time.monotonic()
         with (
             pytest.raises(StoreLockedError, match="another writer"),
-            write_transaction(store, actor="waiter", lock_timeout_s=0.3),
+            write_transaction(store, actor=auth.maintainer("waiter"), lock_timeout_s=0.3),
         ):
             pass
         waited = time.monotonic() - started
@@ -174,7 +180,7 @@ def test_concurrent_writers_in_threads_are_serialised(store: Path) -> None:
     def append(writer: str, n: int) -> None:
         try:
             for _ in range(n):
-                with write_transaction(store, actor=writer) as con:
+                with write_transaction(store, actor=auth.maintainer(writer)) as con:
                     # Read-modify-write: a lost update would show up as a duplicate or gap.
                     (count,) = con.execute("SELECT count(*) FROM rows_").fetchone()
                     con.execute("INSERT INTO rows_ VALUES (?, ?)", [writer, count])
@@ -194,10 +200,11 @@ def test_concurrent_writers_in_threads_are_serialised(store: Path) -> None:
 
 APPEND_PROCESS = """
 import sys
+from indicators.auth import maintainer
 from indicators.store import write_transaction
 path, writer, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 for _ in range(n):
-    with write_transaction(path, actor=writer) as con:
+    with write_transaction(path, actor=maintainer(writer)) as con:
         (count,) = con.execute("SELECT count(*) FROM rows_").fetchone()
         con.execute("INSERT INTO rows_ VALUES (?, ?)", [writer, count])
 print("done")
@@ -219,8 +226,9 @@ def test_concurrent_writers_in_processes_are_serialised(store: Path) -> None:
 
 KILLED_WRITER = """
 import sys, time
+from indicators import auth
 from indicators.store import write_transaction
-with write_transaction(sys.argv[1], actor="doomed") as con:
+with write_transaction(sys.argv[1], actor=auth.maintainer("doomed")) as con:
     con.execute("UPDATE a SET k = 999")
     con.execute("UPDATE b SET k = 999")
     con.execute("CREATE TABLE big AS SELECT range AS i FROM range(100000)")
@@ -267,7 +275,7 @@ def test_version_changes_after_write_and_not_otherwise(store: Path) -> None:
         v1 = reader.version()
         assert reader.query_df("SELECT k FROM a")["k"].tolist() == [0]
         assert reader.version() == v1
-        with pytest.raises(RuntimeError), write_transaction(store, actor="x"):
+        with pytest.raises(RuntimeError), write_transaction(store, actor=auth.maintainer("x")):
             raise RuntimeError("rolled back")
         assert reader.version() == v1
         _set_k(store, 1)
@@ -306,7 +314,7 @@ def test_reader_keeps_answering_while_writes_happen(store: Path) -> None:
         def write_loop() -> None:
             try:
                 for k in range(1, n_writes + 1):
-                    with write_transaction(store, actor="writer") as con:
+                    with write_transaction(store, actor=auth.maintainer("writer")) as con:
                         con.execute("UPDATE a SET k = ?", [k])
                         con.execute("INSERT INTO rows_ VALUES ('w', ?)", [k])
                         con.execute("UPDATE b SET k = ?", [k])
@@ -474,8 +482,9 @@ with StoreReader(sys.argv[1]) as reader:
 
 WRITE_PROCESS = """
 import sys
+from indicators import auth
 from indicators.store import write_transaction
-with write_transaction(sys.argv[1], actor="cli", lock_timeout_s=5) as con:
+with write_transaction(sys.argv[1], actor=auth.maintainer("cli"), lock_timeout_s=5) as con:
     con.execute("UPDATE a SET k = 8")
     con.execute("UPDATE b SET k = 8")
 print("written")
