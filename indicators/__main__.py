@@ -201,6 +201,19 @@ def cmd_import(args: argparse.Namespace) -> int:
 EXIT_LOCKED = 3
 
 
+def _seconds(text: str) -> float:
+    """A --lock-timeout: a finite number of seconds, 0 or more (not nan, inf or negative)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"not a number of seconds (0 or more): {text!r}")
+    return value
+
+
 def _locked(lang: str, waited_s: float) -> int:
     """Another writer held the store longer than we were willing to wait: say so, change nothing."""
     from indicators.i18n import t
@@ -532,7 +545,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--source", default="file", help="source name recorded in the import log")
     lock_help = ("how long to wait for another update to finish before giving up with exit "
                  "status 3 (default: 60)")
-    imp.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+    imp.add_argument("--lock-timeout", type=_seconds, default=60.0, metavar="SECONDS",
                      help=lock_help)
 
     imports = sub.add_parser("imports", help="list the import history as CSV")
@@ -542,7 +555,7 @@ def build_parser() -> argparse.ArgumentParser:
     back.add_argument("import_id", type=int, help="the import to undo (see `imports`)")
     back.add_argument("--lang", choices=LANGUAGES, default="fi",
                       help="language of the messages (default: Finnish)")
-    back.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+    back.add_argument("--lock-timeout", type=_seconds, default=60.0, metavar="SECONDS",
                       help=lock_help)
     back.set_defaults(func=cmd_rollback)
 
@@ -584,7 +597,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--no-manifest", action="store_true",
                          help="accept a file without a manifest (only the DuckDB and schema "
                               "checks are then possible)")
-    restore.add_argument("--lock-timeout", type=float, default=60.0, metavar="SECONDS",
+    restore.add_argument("--lock-timeout", type=_seconds, default=60.0, metavar="SECONDS",
                          help="how long to wait for another writer to finish (default: 60)")
     restore.set_defaults(func=cmd_restore)
 

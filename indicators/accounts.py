@@ -162,6 +162,11 @@ def _write(path: Path, data: dict) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(directory)  # the rename itself survives a crash (a counted failure too)
+        finally:
+            os.close(directory)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -233,9 +238,19 @@ def any_accounts(path: Path | None = None) -> bool:
 def sign_in(username: str, password: str, *, path: Path | None = None,
             now: datetime | None = None) -> SignInResult:
     """Check a password. A wrong user name and a wrong password look alike; a locked account
-    says so (and until when) without checking the password at all."""
-    name = normalise_username(username)
+    says so (and until when) without checking the password at all. Never raises for a file
+    problem: the result is then "unavailable"."""
     path = path or accounts_path()
+    try:
+        return _sign_in(username, password, path, now)
+    except OSError as exc:  # e.g. the file or its lock belongs to another user (sudo set-password)
+        _LOG.error("sign-in impossible: the accounts file %s cannot be used (%s)", path,
+                   type(exc).__name__)
+        return SignInResult("unavailable")
+
+
+def _sign_in(username: str, password: str, path: Path, now: datetime | None) -> SignInResult:
+    name = normalise_username(username)
     moment = _now(now)
     if len(password) > MAX_PASSWORD or not name:
         return SignInResult("wrong")

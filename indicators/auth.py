@@ -76,28 +76,44 @@ def operator() -> Principal:
     return maintainer(local_operator())
 
 
-def principal_from_claims(claims: Mapping[str, object], maintainer_emails: Iterable[str]
-                          ) -> Principal:
+def principal_from_claims(claims: Mapping[str, object], maintainer_emails: Iterable[str],
+                          maintainer_subjects: Iterable[str] = (), *,
+                          trust_unverified_email: bool = False) -> Principal:
     """The principal of a user signed in through OIDC: a maintainer when the identity token's
-    e-mail is in the configured list (case-insensitive), else a signed-in viewer.
+    subject (`sub`) is listed, or its e-mail is listed (case-insensitive) *and verified*; else a
+    signed-in viewer.
 
-    An identity provider that says the e-mail is unverified (`email_verified: false`) does not
-    get a maintainer: anyone could otherwise register a maintainer's address elsewhere.
+    An e-mail counts only with `email_verified: true`: otherwise anyone who can put a
+    maintainer's address on an account at the provider (a guest account, another tenant) would
+    become a maintainer. Providers that never send the claim (Microsoft Entra ID) need either the
+    subjects listed, or `trust_unverified_email` set knowingly for a single-tenant provider.
     """
     if not claims.get("is_logged_in"):
         return VIEWER
     email = claims.get("email")
-    if not isinstance(email, str) or "@" not in email:
+    subject = claims.get("sub")
+    email = email.strip().lower() if isinstance(email, str) and "@" in email else None
+    shown = email or (f"sub:{subject}" if isinstance(subject, str) and subject else None)
+    if shown is None:
         return VIEWER
-    email = email.strip().lower()
-    allowed = {str(e).strip().lower() for e in maintainer_emails if str(e).strip()}
-    if email in allowed and _verified(claims.get("email_verified", True)):
+    subjects = {str(s).strip() for s in maintainer_subjects if str(s).strip()}
+    emails = {str(e).strip().lower() for e in maintainer_emails if str(e).strip()}
+    if isinstance(subject, str) and subject.strip() in subjects:
+        return maintainer(f"oidc:{shown}")
+    verified = trust_unverified_email or _verified(claims.get("email_verified"))
+    if email is not None and email in emails and verified:
         return maintainer(f"oidc:{email}")
-    return Principal(f"oidc:{email}", "viewer")
+    return Principal(f"oidc:{shown}", "viewer")
 
 
 def _verified(flag: object) -> bool:
-    """`email_verified` as providers send it: a boolean, or (some) the string "false"."""
+    """`email_verified` as providers send it: the boolean true, or (some) the string "true"."""
     if isinstance(flag, str):
-        return flag.strip().lower() != "false"
-    return flag is not False
+        return flag.strip().lower() == "true"
+    return flag is True
+
+
+def actor_kind(name: str) -> str:
+    """What kind of actor an audit name is, for showing it to viewers without the person's name:
+    'system' for the app's own writes, 'maintainer' for everyone else."""
+    return "system" if name.startswith("system:") else "maintainer"

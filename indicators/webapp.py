@@ -6,6 +6,7 @@ with `st.cache_data`, keyed by the store's version so new data shows at once aft
 
 from __future__ import annotations
 
+import logging
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,6 +22,7 @@ from indicators.settings import db_path
 from indicators.store import StoreError, StoreReader
 
 CACHE_TTL_S = 3600
+_LOG = logging.getLogger(__name__)
 CACHE_ENTRIES = 512
 
 
@@ -93,23 +95,39 @@ def audit_entries(store_version: str, limit: int) -> pd.DataFrame:
     return audit.entries(reader(), limit)
 
 
+OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret",
+             "server_metadata_url")
+
+
 def oidc_configured() -> bool:
-    """Whether the county's identity provider is set up (`[auth]` in .streamlit/secrets.toml)."""
+    """Whether the county's identity provider is set up: an `[auth]` section in
+    .streamlit/secrets.toml with every key `st.login()` needs (a half-filled section would only
+    turn the sign-in button into an error)."""
     try:
-        return "auth" in st.secrets
-    except Exception:  # no secrets file at all
+        section = st.secrets.get("auth")
+    except Exception:  # no secrets file, or one that does not parse
         return False
+    return hasattr(section, "get") and all(section.get(key) for key in OIDC_KEYS)
 
 
-def oidc_maintainers() -> list[str]:
-    """E-mail addresses of maintainers signing in through OIDC (`[roles] maintainers` in
-    secrets.toml, outside git: people's addresses do not belong in the repository)."""
+def oidc_roles() -> dict:
+    """Who is a maintainer among OIDC users (`[roles]` in secrets.toml, outside git: people's
+    addresses do not belong in the repository): `maintainers` (e-mails), `subjects` (`sub`
+    claims) and `trust_unverified_email`."""
     try:
         roles = st.secrets.get("roles", {})
-        listed = roles.get("maintainers", []) if hasattr(roles, "get") else []
     except Exception:
-        return []
-    return [str(e) for e in listed] if isinstance(listed, list | tuple) else []
+        return {}
+    if not hasattr(roles, "get"):
+        return {}
+
+    def listed(name: str) -> list[str]:
+        value = roles.get(name, [])
+        return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+    return {"maintainer_emails": listed("maintainers"),
+            "maintainer_subjects": listed("subjects"),
+            "trust_unverified_email": roles.get("trust_unverified_email") is True}
 
 
 _SIGNED_IN = "_local_sign_in"
@@ -129,7 +147,7 @@ def principal() -> auth.Principal:
             claims = st.user.to_dict()
         except Exception:
             claims = {}
-        return auth.principal_from_claims(claims, oidc_maintainers())
+        return auth.principal_from_claims(claims, **oidc_roles())
     return auth.VIEWER
 
 
@@ -177,7 +195,11 @@ def account_control() -> None:
         st.markdown(f":small[{t('auth.intro', lang)}]")
         if oidc_configured() and st.button(t("auth.oidc_button", lang),
                                            icon=":material/badge:", key="sign_in_oidc"):
-            st.login()
+            try:
+                st.login()
+            except Exception as exc:  # e.g. the provider's metadata URL is wrong
+                _LOG.error("OIDC sign-in could not start: %s", type(exc).__name__)
+                st.error(t("auth.oidc_failed", lang), icon=":material/error:")
         if not accounts.any_accounts():
             if not oidc_configured():
                 st.markdown(f":small[{t('auth.no_accounts', lang)}]")
@@ -190,6 +212,7 @@ def account_control() -> None:
                                      autocomplete="current-password", key="sign_in_password")
             submitted = st.form_submit_button(t("auth.submit", lang), icon=":material/login:")
         if submitted:
+            st.session_state.pop("sign_in_password", None)  # not kept after a failed attempt
             result = sign_in_local(username or "", password or "")
             if result.outcome == "ok":  # draw the sidebar and the page again as a maintainer
                 st.session_state[_WELCOME] = display_name(result.principal)
@@ -201,17 +224,12 @@ _WELCOME = "_signed_in_now"
 
 
 def show_sign_in_problem(result: accounts.SignInResult, lang: str) -> None:
-    if result.outcome == "locked":
-        from datetime import UTC, datetime
-        from math import ceil
-
-        assert result.locked_until is not None
-        minutes = max(1, ceil((result.locked_until - datetime.now(UTC)).total_seconds() / 60))
-        st.error(t("auth.locked", lang, minutes=minutes), icon=":material/lock_clock:")
-    elif result.outcome == "unavailable":
+    """A wrong password, an unknown user name and a locked account get one message: telling
+    them apart would tell a guesser which user names exist."""
+    if result.outcome == "unavailable":
         st.error(t("auth.unavailable", lang), icon=":material/error:")
     else:
-        st.error(t("auth.wrong", lang, failures=accounts.MAX_FAILURES,
+        st.error(t("auth.refused", lang, failures=accounts.MAX_FAILURES,
                    minutes=int(accounts.LOCKOUT.total_seconds() // 60)),
                  icon=":material/error:")
 

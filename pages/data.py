@@ -18,6 +18,15 @@ version = webapp.version()
 who = webapp.principal()
 can_write = who.can_write  # the write functions refuse viewers too: this only hides controls
 
+
+def shown_actors(names: pd.Series) -> list[str]:
+    """Who made a change: the name for maintainers; for viewers only the kind (maintainer or
+    system), so the page does not hand out maintainers' e-mail addresses or user names."""
+    if can_write:
+        return names.tolist()
+    return [t(f"auth.actor.{auth.actor_kind(name)}", lang) for name in names]
+
+
 st.title(t("data.title", lang))
 st.caption(t("data.intro", lang))
 
@@ -112,7 +121,7 @@ st.dataframe(pd.DataFrame({
     t("data.col.file", lang): history["file"],
     t("data.col.rows", lang): history["rows"].astype(int),
     t("data.col.source", lang): history["source"],
-    t("data.col.actor", lang): history["actor"],
+    t("data.col.actor", lang): shown_actors(history["actor"]),
     t("data.col.outcome", lang): [t(f"data.outcome.{o}", lang) for o in history["outcome"]],
 }), hide_index=True, width="stretch")
 active = history[history["outcome"] == "ok"]
@@ -147,7 +156,7 @@ if trail.empty:
 else:
     st.dataframe(pd.DataFrame({
         t("audit.col.time", lang): trail["logged_at"].astype(str).str[:19],
-        t("audit.col.actor", lang): trail["actor"],
+        t("audit.col.actor", lang): shown_actors(trail["actor"]),
         t("audit.col.action", lang): [t(f"audit.action.{a}", lang) if a in audit.ACTIONS else a
                                       for a in trail["action"]],
         t("audit.col.target", lang): trail["target"],

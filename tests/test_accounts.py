@@ -547,3 +547,15 @@ def test_the_accounts_file_is_never_in_git():
     tracked = subprocess.run([git, "ls-files"], cwd=REPO_ROOT, capture_output=True, text=True,
                              timeout=60, check=True).stdout.splitlines()
     assert tracked and not [p for p in tracked if Path(p).name.startswith("accounts.json")]
+
+
+def test_a_lock_file_the_app_cannot_open_makes_sign_in_unavailable_not_a_crash(accounts_file,
+                                                                               quick_hashes):
+    """E.g. `sudo python -m indicators set-password` left root-owned files behind."""
+    accounts.set_password(USER, PASSWORD, set_by="os:tester")
+    lock = accounts_file.with_name(accounts_file.name + ".lock")
+    lock.unlink()
+    lock.mkdir()  # opening it for writing fails as a foreign-owned file would
+    before = accounts_file.read_bytes()
+    assert accounts.sign_in(USER, PASSWORD).outcome == "unavailable"
+    assert accounts_file.read_bytes() == before

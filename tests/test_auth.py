@@ -89,7 +89,7 @@ def test_logged_out_is_the_viewer():
 @pytest.mark.parametrize("email", ["maija.meikalainen@hameenlinna.fi",
                                    "  MAIJA.Meikalainen@hameenlinna.fi\t",
                                    "Maija.Meikalainen@Hameenlinna.FI"])
-@pytest.mark.parametrize("verified", [{}, {"email_verified": True}])
+@pytest.mark.parametrize("verified", [{"email_verified": True}, {"email_verified": "true"}])
 def test_a_listed_email_is_a_maintainer_whatever_its_case(email, verified):
     claims = {"is_logged_in": True, "email": email, **verified}
     principal = auth.principal_from_claims(claims, MAINTAINERS)
@@ -104,6 +104,25 @@ def test_an_unlisted_email_is_a_named_viewer():
     assert not principal.can_write
     # no list at all: nobody signed in through OIDC may write
     assert not auth.principal_from_claims({**claims, "email": "liisa@example.fi"}, []).can_write
+
+
+@pytest.mark.parametrize("flag", [{}, {"email_verified": None}, {"email_verified": 0},
+                                  {"email_verified": "no"}, {"email_verified": "0"}])
+def test_an_email_not_said_to_be_verified_is_a_viewer(flag):
+    """Microsoft Entra ID sends no email_verified: its e-mail may be a guest's unverified one."""
+    claims = {"is_logged_in": True, "email": "liisa@example.fi", **flag}
+    assert not auth.principal_from_claims(claims, MAINTAINERS).can_write
+    trusted = auth.principal_from_claims(claims, MAINTAINERS, trust_unverified_email=True)
+    assert trusted.can_write  # only when the deployment says its provider can be trusted
+
+
+def test_a_listed_subject_is_a_maintainer_whatever_the_email():
+    claims = {"is_logged_in": True, "sub": "00u-liisa", "email": "other@example.fi"}
+    assert auth.principal_from_claims(claims, [], ["00u-liisa"]) == auth.maintainer(
+        "oidc:other@example.fi")
+    no_email = {"is_logged_in": True, "sub": "00u-liisa"}
+    assert auth.principal_from_claims(no_email, [], ["00u-liisa"]).name == "oidc:sub:00u-liisa"
+    assert not auth.principal_from_claims(no_email, [], ["00u-other"]).can_write
 
 
 def test_an_unverified_email_is_a_viewer_even_when_listed():

@@ -317,3 +317,9 @@ def test_import_and_rollback_refuse_clearly_while_another_writer_holds_the_store
 def _swallow(func) -> None:
     with contextlib.suppress(RuntimeError):
         func()
+
+
+def test_lock_timeout_must_be_a_finite_number_of_seconds(store_path):
+    for bad in ("nan", "inf", "-1", "soon"):
+        result = _run("rollback", "1", "--lock-timeout", bad, db=store_path, check=False)
+        assert result.returncode == 2 and "not a number of seconds" in result.stderr, bad
