@@ -392,8 +392,9 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
     reproduces the view.
 
     A value in the URL that differs from the one this session last wrote (a shared link, a
-    click-through) wins over the widget's state; an unknown value shows `unknown_message` and
-    falls back to `default` instead of failing. A carried value (see `carry_params`) that this
+    click-through) wins over the widget's state; an unknown value shows `unknown_message` (by
+    default one naming the value, the choice and the default) and falls back to `default`
+    instead of failing: never silently. A carried value (see `carry_params`) that this
     page does not offer falls back silently and stays remembered for the pages that do.
     """
     container = container or st
@@ -402,11 +403,15 @@ def url_choice(param: str, options: Sequence[str], default: str, *, label: str,
     raw = st.query_params.get(param)
     written = st.session_state.get(written_key)
     carried_miss = False
+    if raw is not None and not raw.strip():
+        raw = None  # `?area=`: as if not given
     if raw is not None and raw not in options:
         carried_miss = param in st.session_state.get("_carried_now", ())
         if not carried_miss and raw != written:  # a link or an edited address: really fall back
-            if unknown_message is not None:
-                container.warning(unknown_message(shown_safely(raw)), icon=":material/link_off:")
+            message = unknown_message or (lambda value: t(
+                "url.unknown_choice", current_language(), value=value, label=label,
+                default=format_func(default)))
+            container.warning(message(shown_safely(raw)), icon=":material/link_off:")
             st.session_state[key] = default
         raw = None
     # The URL wins when it differs from what this session last wrote (a link), and also when the

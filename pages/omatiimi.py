@@ -111,10 +111,10 @@ else:
 st.header(t("omatiimi.trend.title", lang) + f": {area_name}")
 st.caption(t("omatiimi.trend.help", lang))
 default_trend = "omatiimi_felt_helped" if "omatiimi_felt_helped" in trend else next(iter(trend))
+# the generic message: a link may name a known indicator that is just not an Omatiimi trend
 indicator_id = webapp.url_choice(
     "indicator", list(trend), default_trend, label=t("omatiimi.trend.indicator", lang),
-    format_func=lambda i: trend[i].name.get(lang),
-    unknown_message=lambda code: t("url.unknown_indicator", lang, code=code))
+    format_func=lambda i: trend[i].name.get(lang))
 indicator = trend[indicator_id]
 monthly = webapp.series(version, indicator_id, (area,), "total", "total", "month")
 chart = omatiimi.control_chart(monthly, indicator)

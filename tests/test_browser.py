@@ -176,7 +176,10 @@ def test_goals_page_and_a_check_in_in_a_real_browser(server, browser, tmp_path):
     assert page.get_by_role("button", name="Kirjaa neljännesvuosiarvio").count() == 0  # viewer
 
     _sign_in(page)
-    page.get_by_role("button", name="Kirjaa neljännesvuosiarvio").first.click()
+    wait_until_rendered(page)
+    # the card's own button (by its widget key), not whichever card happens to render first
+    page.locator(".st-key-open_omatiimi_days_forssa").get_by_role(
+        "button", name="Kirjaa neljännesvuosiarvio").click()
     form = page.locator('[data-testid="stForm"]')
     form.wait_for(timeout=30000)
     assert form.count() == 1
