@@ -10,7 +10,7 @@ PORT ?= 8501
 # small SVDs in disclosure control run faster single-threaded, and do not fight over 2 cores
 export OPENBLAS_NUM_THREADS ?= 1
 
-.PHONY: run test lint demo chromium axe clean
+.PHONY: run test lint demo bench chromium axe clean
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (found " + sys.version.split()[0] + ")")'
@@ -40,6 +40,10 @@ lint: $(DEV_STAMP)
 
 demo: $(RUNTIME_STAMP)
 	$(PY) -m indicators demo
+
+# figures, not tests: warm page reruns against an empty page (bench/results.json)
+bench: $(RUNTIME_STAMP)
+	$(PY) -m indicators bench
 
 # Debian's chromium for the real-browser tests (Playwright drives /usr/bin/chromium; no downloads).
 chromium:

@@ -502,6 +502,20 @@ def _account_change(args: argparse.Namespace, change, done_key: str) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    """Warm page reruns on the demo data against an empty page (issue 10's first slice)."""
+    from indicators import bench
+    from indicators.build import ensure_store
+    from indicators.config import load_config
+
+    store = db_path()
+    ensure_store(store, load_config(), actor=operator())
+    results = bench.run(store, Path(args.out), quick=args.quick)
+    sys.stdout.write(bench.table(results) + "\n")
+    _err(f"wrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m indicators",
@@ -622,6 +636,12 @@ def build_parser() -> argparse.ArgumentParser:
     users.add_argument("--lang", choices=LANGUAGES, default="fi",
                        help="language of the messages (default: Finnish)")
     users.set_defaults(func=cmd_users)
+
+    bench = sub.add_parser("bench", help="measure warm page reruns on the demo data against an "
+                                         "empty page; prints a table, writes JSON")
+    bench.add_argument("--quick", action="store_true", help="5 reruns per page instead of 20")
+    bench.add_argument("--out", default="bench/results.json", help="the JSON file to write")
+    bench.set_defaults(func=cmd_bench)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")
