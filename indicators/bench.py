@@ -46,11 +46,11 @@ class Timing:
 
 
 @contextlib.contextmanager
-def _through_navigation() -> Iterator[None]:
+def through_navigation() -> Iterator[None]:
     """Run pages as a long-running server does after its first request: through dashboard.py's
     st.navigation (AppTest starts every run in Streamlit's legacy pages/ mode, which would make
     `webapp.ensure_entrypoint` rerun each page once and double its time). Reads a Streamlit
-    internal, as tests/conftest.py's `navigation_mode` does."""
+    internal; tests/conftest.py's `navigation_mode` fixture uses this too."""
     from streamlit.runtime.pages_manager import PagesManager
 
     original = PagesManager.__init__
@@ -89,7 +89,7 @@ def page_warm(db: Path, pages: Sequence[str] = PAGES, repeats: int = 20,
     previous = os.environ.get("DASHBOARD_DB")
     os.environ["DASHBOARD_DB"] = str(db)
     try:
-        with _through_navigation():
+        with through_navigation():
             for page in pages:
                 at = AppTest.from_file(str(REPO_ROOT / "dashboard.py"), default_timeout=120)
                 for name, value in (params or {}).items():

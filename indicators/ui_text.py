@@ -54,6 +54,13 @@ def config_error_lines(exc: ConfigError, lang: str = "fi") -> list[str]:
     return lines
 
 
+def write_refusal_text(exc: Exception, lang: str = "fi") -> str:
+    """Why a write did not happen (nothing changed): signed out, or another writer too long."""
+    if isinstance(exc, StoreError):
+        return store_error_text(exc, lang)
+    return t("auth.not_allowed", lang)
+
+
 def store_error_text(exc: StoreError, lang: str = "fi") -> str:
     if isinstance(exc, StoreLockedError):
         return t("store.locked", lang)

@@ -10,6 +10,7 @@ from indicators import audit, auth, imports, webapp
 from indicators.i18n import t
 from indicators.settings import db_path
 from indicators.store import StoreLockedError
+from indicators.ui_text import write_refusal_text
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -85,32 +86,28 @@ else:
             if st.button(t("data.confirm", lang, rows=report.rows), type="primary",
                          icon=":material/upload:", key=f"confirm_{report.sha256[:12]}"):
                 path = webapp.save_upload(upload.name, upload.getvalue())
-                done = None
                 try:
                     done = imports.import_file(path, config, db_path(), actor=webapp.principal(),
                                                source="upload", display_name=upload.name,
                                                sheet=sheet, regions_path=regions_path,
                                                lock_timeout_s=10.0)
-                except auth.NotAllowedError:
-                    st.error(t("auth.not_allowed", lang), icon=":material/lock:")
-                except StoreLockedError:
-                    st.error(t("store.locked", lang), icon=":material/hourglass_top:")
+                except (auth.NotAllowedError, StoreLockedError) as exc:
+                    st.error(write_refusal_text(exc, lang), icon=":material/lock:")
+                else:
+                    if done.problems:
+                        st.error(t("import.result.rejected", lang, file=done.file,
+                                   count=len(done.problems)), icon=":material/error:")
+                    elif done.unchanged:
+                        st.info(t("import.result.unchanged", lang, file=done.file),
+                                icon=":material/info:")
+                    else:
+                        st.success(t("import.result.imported", lang, import_id=done.import_id,
+                                     rows=done.rows, file=done.file, changed=done.changed),
+                                   icon=":material/check_circle:")
                 finally:
                     webapp.forget_upload(path)
                     if regions_path is not None:
                         webapp.forget_upload(regions_path)
-                if done is None:
-                    pass
-                elif done.problems:
-                    st.error(t("import.result.rejected", lang, file=done.file,
-                               count=len(done.problems)), icon=":material/error:")
-                elif done.unchanged:
-                    st.info(t("import.result.unchanged", lang, file=done.file),
-                            icon=":material/info:")
-                else:
-                    st.success(t("import.result.imported", lang, import_id=done.import_id,
-                                 rows=done.rows, file=done.file, changed=done.changed),
-                               icon=":material/check_circle:")
 
 # ---------------------------------------------------------------- history and rollback
 st.header(t("data.history_title", lang))
@@ -141,10 +138,8 @@ if can_write and len(active) > 1:  # the first import (the demo build) is the ba
                              restored=restored, removed=removed), icon=":material/undo:")
             except imports.RollbackError as exc:
                 st.error(exc.problem.message(lang), icon=":material/error:")
-            except auth.NotAllowedError:
-                st.error(t("auth.not_allowed", lang), icon=":material/lock:")
-            except StoreLockedError:
-                st.error(t("store.locked", lang), icon=":material/hourglass_top:")
+            except (auth.NotAllowedError, StoreLockedError) as exc:
+                st.error(write_refusal_text(exc, lang), icon=":material/lock:")
 
 # ---------------------------------------------------------------- audit trail
 AUDIT_SHOWN = 200

@@ -57,21 +57,16 @@ def reader(store_path: Path):
 
 
 @pytest.fixture
-def navigation_mode(monkeypatch):
+def navigation_mode():
     """Run pages as a long-running server does after its first request: through dashboard.py's
     st.navigation. (Streamlit starts in legacy `pages/`-folder mode until the entrypoint first
     calls st.navigation, and AppTest resets that on every run, so `webapp.ensure_entrypoint`
     would rerun each page once and swallow a button click; the first-request case itself is
     covered by the real-browser test of a shared link.)"""
-    from streamlit.runtime.pages_manager import PagesManager
+    from indicators.bench import through_navigation
 
-    original = PagesManager.__init__
-
-    def init(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init)
+    with through_navigation():
+        yield
 
 
 @pytest.fixture(scope="session")
