@@ -33,6 +33,23 @@ def compute_value(indicator: Indicator, numerator: pd.Series, denominator: pd.Se
     return out
 
 
+def _sums(rows: pd.DataFrame, by: list[str], **extra: tuple[str, str]) -> pd.DataFrame:
+    """Per group of `by`: the numerator and denominator sums (NaN when any child lacks one: a
+    sum of some children is no sum), the row count `_rows`, and whether any child is preliminary.
+    Vectorised (no Python per group): a national import rolls up millions of cells."""
+    data = rows.assign(_num_na=rows["numerator"].isna(), _den_na=rows["denominator"].isna(),
+                       _prelim=rows["status"] == "preliminary")
+    agg = data.groupby(by, sort=False, dropna=False).agg(
+        numerator=("numerator", "sum"), num_na=("_num_na", "sum"),
+        den_sum=("denominator", "sum"), den_na=("_den_na", "sum"),
+        _rows=("numerator", "size"), preliminary=("_prelim", "max"), **extra,
+    ).reset_index()
+    agg["numerator"] = agg["numerator"].where(agg["num_na"] == 0)
+    agg["den_sum"] = agg["den_sum"].where(agg["den_na"] == 0)
+    agg["preliminary"] = agg["preliminary"].astype(bool)
+    return agg
+
+
 def _roll_up(
     df: pd.DataFrame,
     column: str,
@@ -48,14 +65,8 @@ def _roll_up(
         return df.iloc[0:0]
     sub = sub.assign(_parent=sub[column].map(parent_of))
     others = [k for k in KEY if k != column]
-    grouped = sub.groupby([*others, "_parent"], sort=False, dropna=False)
-    agg = grouped.agg(
-        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
-        den_sum=("denominator", lambda s: s.sum(min_count=len(s))),
-        den_mean=("denominator", lambda s: s.mean() if s.notna().all() else np.nan),
-        n_children=(column, "nunique"),
-        preliminary=("status", lambda s: (s == "preliminary").any()),
-    ).reset_index()
+    agg = _sums(sub, [*others, "_parent"], n_children=(column, "nunique"))
+    agg["den_mean"] = agg["den_sum"] / agg["_rows"]
     expected = agg["_parent"].map(lambda p: len(children_of[p]))
     complete = (agg["n_children"] == expected) & agg["numerator"].notna()
     if denominator_mode == "sum":
@@ -108,13 +119,8 @@ def _roll_up_all(rows: pd.DataFrame, children: dict[str, set[str]], denominator_
         return rows.iloc[0:0].assign(derived=True)
     data = pd.concat(expanded, ignore_index=True)
     data = data.assign(period=data["_pool"]).drop(columns=["_pool"])
-    grouped = data.groupby(["area_code", "period", "sex", "grp"], sort=False)
-    agg = grouped.agg(
-        numerator=("numerator", lambda s: s.sum(min_count=len(s))),
-        denominator=("denominator", lambda s: s.sum(min_count=len(s))),
-        n=("numerator", "size"),
-        preliminary=("status", lambda s: (s == "preliminary").any()),
-    ).reset_index()
+    agg = _sums(data, ["area_code", "period", "sex", "grp"])
+    agg = agg.rename(columns={"den_sum": "denominator", "_rows": "n"})
     need = agg["period"].map(lambda p: len(children[p]))
     complete = (agg["n"] == need) & agg["numerator"].notna()
     if denominator_mode != "none":

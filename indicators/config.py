@@ -110,6 +110,8 @@ class County(_Strict):
     short_fi: str
     short_sv: str
     short_en: str | None = None
+    # only under `counties:` (several counties); the one-county form lists them in `regions:`
+    regions: list[Region] = Field(default_factory=list)
 
 
 class Country(_Strict):
@@ -122,17 +124,52 @@ class Country(_Strict):
 
 
 class RegionsFile(_Strict):
+    """The areas: the country and either one county (`county:` with `regions:`, the dashboard of
+    one wellbeing services county) or several (`counties:`, each with its own `regions:`, up to
+    the whole country). `home_county` is the county whose regions the pages compare side by side
+    and whose view opens first (default: the only or first county)."""
+
     country: Country
-    county: County
-    regions: list[Region] = Field(min_length=1)
+    county: County | None = None
+    regions: list[Region] = Field(default_factory=list)
+    counties: list[County] = Field(default_factory=list)
+    home_county: Annotated[str, StringConstraints(pattern=r"^HV\d{2}$")] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RegionsFile:
+        if self.counties:
+            if self.county is not None or self.regions:
+                raise PydanticCustomError(
+                    "county_forms_mixed",
+                    "give either county and regions (one county) or counties (several), not both")
+            empty = [c.code for c in self.counties if not c.regions]
+            if empty:
+                raise PydanticCustomError("county_without_regions",
+                                          "county {code} has no regions", {"code": empty[0]})
+        else:
+            if self.county is None or not self.regions:
+                raise PydanticCustomError(
+                    "county_missing", "give county and regions (one county) or counties")
+            if self.county.regions:
+                raise PydanticCustomError(
+                    "county_forms_mixed",
+                    "give either county and regions (one county) or counties (several), not both")
+        codes = [c.code for c in self.all_counties()]
+        if self.home_county is not None and self.home_county not in codes:
+            raise PydanticCustomError("unknown_home_county",
+                                      "home_county {code} is not one of the counties",
+                                      {"code": self.home_county})
+        return self
 
     @model_validator(mode="after")
     def _codes_unique(self) -> RegionsFile:
         seen: set[str] = set()
-        codes = [self.country.code, self.county.code]
-        for region in self.regions:
-            codes.append(region.code)
-            codes.extend(m.code for m in region.municipalities)
+        codes = [self.country.code]
+        for county in self.all_counties():
+            codes.append(county.code)
+            for region in county.regions:
+                codes.append(region.code)
+                codes.extend(m.code for m in region.municipalities)
         for code in codes:
             if code in seen:
                 raise PydanticCustomError(
@@ -140,6 +177,18 @@ class RegionsFile(_Strict):
                 )
             seen.add(code)
         return self
+
+    def all_counties(self) -> list[County]:
+        """Every county with its regions, whichever form the file uses."""
+        if self.counties:
+            return list(self.counties)
+        if self.county is None:
+            return []
+        return [self.county.model_copy(update={"regions": list(self.regions)})]
+
+    def home(self) -> County:
+        counties = self.all_counties()
+        return next((c for c in counties if c.code == self.home_county), counties[0])
 
 
 @dataclass(frozen=True)
@@ -627,26 +676,44 @@ class Config:
             out[area.code] = area
             order += 1
 
-        county_pop = sum(m.population for r in rf.regions for m in r.municipalities)
-        county_kids = sum(m.population_0_17 for r in rf.regions for m in r.municipalities)
-        for region in rf.regions:
-            pop = sum(m.population for m in region.municipalities)
-            kids = sum(m.population_0_17 for m in region.municipalities)
-            add(Area(region.code, region.name_fi, region.name_sv, "region", rf.county.code,
-                     pop, kids, region.family_centre, order, region.short_fi, region.short_sv,
-                     region.name_en, region.short_en))
-        add(Area(rf.county.code, rf.county.name_fi, rf.county.name_sv, "county", rf.country.code,
-                 county_pop, county_kids, None, order, rf.county.short_fi, rf.county.short_sv,
-                 rf.county.name_en, rf.county.short_en))
+        home = rf.home()
+        others = [c for c in rf.all_counties() if c.code != home.code]
+
+        def add_regions(county: County) -> None:
+            for region in county.regions:
+                add(Area(region.code, region.name_fi, region.name_sv, "region", county.code,
+                         sum(m.population for m in region.municipalities),
+                         sum(m.population_0_17 for m in region.municipalities),
+                         region.family_centre, order, region.short_fi, region.short_sv,
+                         region.name_en, region.short_en))
+
+        def add_county(county: County) -> None:
+            municipalities = [m for r in county.regions for m in r.municipalities]
+            add(Area(county.code, county.name_fi, county.name_sv, "county", rf.country.code,
+                     sum(m.population for m in municipalities),
+                     sum(m.population_0_17 for m in municipalities), None, order,
+                     county.short_fi, county.short_sv, county.name_en, county.short_en))
+
+        def add_municipalities(county: County) -> None:
+            for region in county.regions:
+                for m in region.municipalities:
+                    add(Area(m.code, m.name_fi, m.name_sv, "municipality", region.code,
+                             m.population, m.population_0_17,
+                             m.family_centre or region.family_centre, order, m.name_fi,
+                             m.name_sv, m.name_en, m.name_en))
+
+        # the home county first (its regions, itself, the country, its municipalities), then
+        # each other county with its regions and municipalities, in file order
+        add_regions(home)
+        add_county(home)
         add(Area(rf.country.code, rf.country.name_fi, rf.country.name_sv, "country", None,
                  rf.country.population, rf.country.population_0_17, None, order,
                  rf.country.name_fi, rf.country.name_sv, rf.country.name_en, rf.country.name_en))
-        for region in rf.regions:
-            for m in region.municipalities:
-                add(Area(m.code, m.name_fi, m.name_sv, "municipality", region.code,
-                         m.population, m.population_0_17,
-                         m.family_centre or region.family_centre, order, m.name_fi, m.name_sv,
-                         m.name_en, m.name_en))
+        add_municipalities(home)
+        for county in others:
+            add_county(county)
+            add_regions(county)
+            add_municipalities(county)
         return out
 
     @cached_property
@@ -660,11 +727,13 @@ class Config:
 
     @property
     def region_codes(self) -> list[str]:
-        return [r.code for r in self.regions_file.regions]
+        """The home county's regions (the ones the pages compare side by side)."""
+        return [r.code for r in self.regions_file.home().regions]
 
     @property
     def county_code(self) -> str:
-        return self.regions_file.county.code
+        """The home county: the view that opens first."""
+        return self.regions_file.home().code
 
     @property
     def country_code(self) -> str:
@@ -688,14 +757,15 @@ class Config:
         return theme
 
     def region_or_county(self, code: str | None) -> str:
-        """The region an area belongs to (a region itself), or the county for the county, the
-        country or an unknown code: for views that exist per region (Omatiimi, reviews)."""
+        """The home county's region an area belongs to (a region itself), or the home county for
+        anything else (the county, the country, another county's area, an unknown code): for
+        views that exist per region of the home county (Omatiimi, reviews)."""
         area = self.areas.get(code or "")
-        if area is None or area.level in ("county", "country"):
-            return self.county_code
-        if area.level == "municipality":
-            return area.parent_code or self.county_code
-        return area.code
+        if area is not None and area.level == "municipality":
+            area = self.areas.get(area.parent_code or "")
+        if area is not None and area.level == "region" and area.code in self.region_codes:
+            return area.code
+        return self.county_code
 
     def headline_indicators(self) -> list[Indicator]:
         heads = [i for i in self.indicators.values() if i.headline is not None]

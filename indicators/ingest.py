@@ -8,6 +8,7 @@ runs this inside `store.write_transaction`, so a failure anywhere leaves the sto
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -259,6 +260,7 @@ def import_observations(
     source: str,
     actor: str,
     skip_if_unchanged: bool = False,
+    phases: dict[str, float] | None = None,
 ) -> tuple[int, int]:
     """Store validated source rows of one file; returns (new import id, cells changed).
 
@@ -290,7 +292,10 @@ def import_observations(
         changed += changed_here
     if changed == 0 and skip_if_unchanged:
         raise NothingChanged
+    started = time.perf_counter()
     refresh_disclosure_of(con, touched, config)  # once per disclosure group, after all rows
+    if phases is not None:
+        phases["disclosure_s"] = time.perf_counter() - started
     con.execute(
         "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [import_id, file, sha256, int(len(rows)), datetime.now(UTC).replace(tzinfo=None),

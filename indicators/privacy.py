@@ -279,6 +279,10 @@ class _Suppressor:
         )
         self.unfixable: set[int] = set()
         self._component_cache: dict[tuple[int, ...], list[_Determined]] = {}
+        # the small-sum findings of a component, by its hidden cells and relations: they depend on
+        # nothing else, so only components that changed since the last check are decomposed again
+        self._small_sums_cache: dict[tuple[tuple[int, ...], tuple[int, ...]],
+                                     list[_Determined]] = {}
 
     # ---- choosing a cell ---------------------------------------------------------------------
 
@@ -439,35 +443,48 @@ class _Suppressor:
         for cells, relations in self._components():
             if len(cells) < 2 or not relations:
                 continue
-            col = {c: j for j, c in enumerate(cells)}
-            a = self._matrix(cells, relations)
-            u, s, vt = np.linalg.svd(a, full_matrices=False)
-            tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
-            rank = int((s > tol).sum())
-            row_space = vt[:rank]
-            seen: set[tuple[int, ...]] = set()
-            for r in relations:
-                hidden_children = [c for c in self.t.relations[r][1] if self.hidden[c]]
-                if len(hidden_children) > _MAX_SUBSET_CHILDREN:
-                    continue
-                for size in range(2, len(hidden_children) + 1):
-                    for subset in itertools.combinations(hidden_children, size):
-                        if subset in seen:
-                            continue
-                        seen.add(subset)
-                        sums = self.q[list(subset)].sum(axis=0)
-                        if not ((sums > 0) & (sums < self.min_n)).any():
-                            continue
-                        v = np.zeros(len(cells))
-                        v[[col[c] for c in subset]] = 1.0
-                        projection = row_space @ v
-                        if float(v @ v - projection @ projection) > _DETERMINED_TOL * size:
-                            continue
-                        y = u[:, :rank] @ (projection / s[:rank])
-                        scale = max(float(np.abs(y).max()), 1.0)
-                        coef = {rel: float(c) for rel, c in zip(relations, y, strict=True)
-                                if abs(c) > _COEF_TOL * scale}
-                        found.append(_Determined(subset[0], coef, relations))
+            key = (tuple(cells), tuple(relations))
+            if key not in self._small_sums_cache:
+                self._small_sums_cache[key] = self._component_small_sums(cells, relations)
+            found.extend(self._small_sums_cache[key])
+        return found
+
+    def _component_small_sums(self, cells: list[int], relations: list[int]) -> list[_Determined]:
+        # the candidate sums first (cheap): most components have none, and need no decomposition
+        candidates: list[tuple[int, ...]] = []
+        seen: set[tuple[int, ...]] = set()
+        for r in relations:
+            hidden_children = [c for c in self.t.relations[r][1] if self.hidden[c]]
+            if len(hidden_children) > _MAX_SUBSET_CHILDREN:
+                continue
+            for size in range(2, len(hidden_children) + 1):
+                for subset in itertools.combinations(hidden_children, size):
+                    if subset in seen:
+                        continue
+                    seen.add(subset)
+                    sums = self.q[list(subset)].sum(axis=0)
+                    if ((sums > 0) & (sums < self.min_n)).any():
+                        candidates.append(subset)
+        if not candidates:
+            return []
+        col = {c: j for j, c in enumerate(cells)}
+        a = self._matrix(cells, relations)
+        u, s, vt = np.linalg.svd(a, full_matrices=False)
+        tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
+        rank = int((s > tol).sum())
+        row_space = vt[:rank]
+        found: list[_Determined] = []
+        for subset in candidates:
+            v = np.zeros(len(cells))
+            v[[col[c] for c in subset]] = 1.0
+            projection = row_space @ v
+            if float(v @ v - projection @ projection) > _DETERMINED_TOL * len(subset):
+                continue
+            y = u[:, :rank] @ (projection / s[:rank])
+            scale = max(float(np.abs(y).max()), 1.0)
+            coef = {rel: float(c) for rel, c in zip(relations, y, strict=True)
+                    if abs(c) > _COEF_TOL * scale}
+            found.append(_Determined(subset[0], coef, relations))
         return found
 
     def _all_determined(self) -> list[_Determined]:

@@ -63,6 +63,17 @@ class StoreMissingError(StoreError):
     """The store file does not exist (and nothing was asked to create it)."""
 
 
+DEFAULT_READER_MEMORY_LIMIT = "512MB"
+
+
+def reader_config() -> dict[str, str]:
+    """DuckDB settings of every read-only connection: a memory limit (env
+    `DASHBOARD_DUCKDB_MEMORY_LIMIT`, default 512MB), so a big query spills or fails instead of
+    growing the server past its memory, and at most 2 threads per query (the server is shared)."""
+    limit = os.environ.get("DASHBOARD_DUCKDB_MEMORY_LIMIT", "").strip()
+    return {"memory_limit": limit or DEFAULT_READER_MEMORY_LIMIT, "threads": "2"}
+
+
 def lock_path(path: str | os.PathLike[str]) -> Path:
     """The lock file writers take: `<store>.lock`."""
     p = Path(path)
@@ -329,7 +340,7 @@ class StoreReader:
             with _live_links_lock:
                 _live_links.add(link.name)
             os.replace(pending, link)
-            con = duckdb.connect(str(link), read_only=True)
+            con = duckdb.connect(str(link), read_only=True, config=reader_config())
         except BaseException as exc:
             pending.unlink(missing_ok=True)
             if link is not None:
