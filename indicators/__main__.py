@@ -503,14 +503,15 @@ def _account_change(args: argparse.Namespace, change, done_key: str) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    """Warm page reruns on the demo data against an empty page (issue 10's first slice)."""
+    """The benchmark (issue 10): figures only, never a pass or fail on time."""
     from indicators import bench
     from indicators.build import ensure_store
     from indicators.config import load_config
 
     store = db_path()
     ensure_store(store, load_config(), actor=operator())
-    results = bench.run(store, Path(args.out), quick=args.quick)
+    results = bench.run(store, Path(args.out), quick=args.quick, server=not args.no_server,
+                        progress=lambda message: _err(f"bench: {message}"))
     sys.stdout.write(bench.table(results) + "\n")
     _err(f"wrote {args.out}")
     return 0
@@ -637,9 +638,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="language of the messages (default: Finnish)")
     users.set_defaults(func=cmd_users)
 
-    bench = sub.add_parser("bench", help="measure warm page reruns on the demo data against an "
-                                         "empty page; prints a table, writes JSON")
-    bench.add_argument("--quick", action="store_true", help="5 reruns per page instead of 20")
+    bench = sub.add_parser("bench", help="measure page reruns (demo and national data), the "
+                           "national import against DuckDB's read_csv, cold start, 10 concurrent "
+                           "sessions and peak memory; print a table, write JSON")
+    bench.add_argument("--quick", action="store_true",
+                       help="5 reruns per page and a small generated country (a few minutes)")
+    bench.add_argument("--no-server", action="store_true",
+                       help="skip the browser part (cold start, concurrency, memory)")
     bench.add_argument("--out", default="bench/results.json", help="the JSON file to write")
     bench.set_defaults(func=cmd_bench)
 

@@ -43,16 +43,19 @@ def config_fingerprint(config: Config) -> str:
 
 
 def build_demo_store(path: Path, config: Config, *, actor: auth.Principal,
-                     tables_dir: Path = DEMO_DIR, only_if_empty: bool = False) -> int | None:
+                     tables_dir: Path = DEMO_DIR, only_if_empty: bool = False,
+                     partial: bool = False) -> int | None:
     """Rebuild the store at `path` from the demo CSVs as one import; returns its import id.
 
     Everything the store held is replaced (a demo rebuild, not an upsert). With `only_if_empty`,
-    a store that already holds an import is left as it is (two sessions starting at once).
+    a store that already holds an import is left as it is (two sessions starting at once). With
+    `partial`, catalogue indicators without a demo table are allowed (the benchmark's national
+    config adds its own, imported afterwards).
     """
     name = auth.require_writer(actor, "demo_build")
     tables = demo.read_tables(tables_dir)
     unknown = sorted(set(tables) - set(config.indicators))
-    missing = sorted(set(config.indicators) - set(tables))
+    missing = [] if partial else sorted(set(config.indicators) - set(tables))
     if unknown or missing:
         raise ValueError(
             f"demo tables in {tables_dir} do not match the catalogue: "

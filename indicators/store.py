@@ -205,11 +205,17 @@ def write_transaction(
                     # it when the copy is opened, so its changes are not lost.
                     shutil.copyfile(store_wal, tmp_wal)
                 con = duckdb.connect(str(tmp))
+                con.execute("BEGIN TRANSACTION")
             else:
                 con = duckdb.connect(str(tmp))
+                con.execute("BEGIN TRANSACTION")
                 assert initialize is not None
                 initialize(con)
+            # One transaction for the whole change: without it every statement would commit
+            # (and sync the WAL) on its own, and a national import makes thousands of them.
+            # Readers never see the copy anyway; the atomic rename below publishes it.
             yield con
+            con.execute("COMMIT")
             con.execute("CHECKPOINT")
             con.close()
             con = None

@@ -396,3 +396,72 @@ def test_groups_borrowing_from_each_other_in_a_circle_are_refused(config_copy):
     issues, lines = _issues(config_copy)
     assert [i.kind for i in issues] == ["denominator_cycle"]
     assert "kiertävät kehää" in lines[0] and "config/indicators/omatiimi.yaml" in lines[0]
+
+
+# ---------------------------------------------------------------- several counties
+
+
+def _as_counties(data: dict, second: dict | None = None) -> None:
+    """Rewrite the one-county regions.yaml in the `counties:` form, with an extra county."""
+    home = {**data.pop("county"), "regions": data.pop("regions")}
+    data["counties"] = [home, *([second] if second else [])]
+
+
+OTHER_COUNTY = {
+    "code": "HV01", "name_fi": "Testialue", "name_sv": "Testområde", "short_fi": "Testi",
+    "short_sv": "Test",
+    "regions": [{"code": "SK001", "name_fi": "Seutu 1", "name_sv": "Region 1",
+                 "short_fi": "S1", "short_sv": "R1", "family_centre": "PK 1",
+                 "municipalities": [
+                     {"code": "KU001", "name_fi": "Yksi", "name_sv": "Ett", "population": 900,
+                      "population_0_17": 150},
+                     {"code": "KU002", "name_fi": "Kaksi", "name_sv": "Två", "population": 4000,
+                      "population_0_17": 700}]}],
+}
+
+
+def test_counties_form_gives_the_same_home_view(config, config_copy):
+    _edit_regions(config_copy, lambda d: _as_counties(d, OTHER_COUNTY))
+    several = load_config(config_copy)
+    assert several.county_code == config.county_code == "HV07"
+    assert several.region_codes == config.region_codes
+    home = [c for c in several.areas if c not in ("HV01", "SK001", "KU001", "KU002")]
+    assert home == list(config.areas)  # the home county's areas first, in the same order
+    assert [several.areas[c].level for c in ("HV01", "SK001", "KU001")] == \
+        ["county", "region", "municipality"]
+    assert several.areas["HV01"].parent_code == "SSS"
+    assert several.areas["HV01"].population == 4900
+    assert several.sum_parent()["KU001"] == "SK001" and several.sum_parent()["SK001"] == "HV01"
+    assert "HV01" not in several.sum_parent()  # the country is a reference, never a sum
+
+
+def test_home_county_picks_the_opening_view(config_copy):
+    def change(data):
+        _as_counties(data, OTHER_COUNTY)
+        data["home_county"] = "HV01"
+
+    _edit_regions(config_copy, change)
+    several = load_config(config_copy)
+    assert several.county_code == "HV01" and several.region_codes == ["SK001"]
+    assert list(several.areas)[:3] == ["SK001", "HV01", "SSS"]
+    # views per region of the home county: another county's areas show the home county
+    assert several.region_or_county("KU002") == "SK001"
+    assert several.region_or_county("KU061") == "HV01"
+    assert several.region_or_county("HV07") == "HV01"
+
+
+@pytest.mark.parametrize("change, kind, fragment", [
+    (lambda d: d.update(counties=[{**OTHER_COUNTY}]), "county_forms_mixed", "ei molempia"),
+    (lambda d: (_as_counties(d), d.update(home_county="HV09")), "unknown_home_county", "HV09"),
+    (lambda d: (_as_counties(d, {**OTHER_COUNTY, "regions": []})), "county_without_regions",
+     "HV01"),
+    (lambda d: (_as_counties(d, {**OTHER_COUNTY, "code": "HV07"})), "duplicate_code", "HV07"),
+    (lambda d: (d.pop("county")), "county_missing", "counties"),
+])
+def test_county_form_problems_are_named(config_copy, change, kind, fragment):
+    _edit_regions(config_copy, change)
+    with pytest.raises(ConfigError) as err:
+        load_config(config_copy)
+    issue = err.value.issues[0]
+    assert issue.kind == kind and issue.file.endswith("regions.yaml")
+    assert fragment in config_error_lines(err.value)[0]
