@@ -83,20 +83,19 @@ def _timed_reruns(at, repeats: int) -> Timing:
 @contextlib.contextmanager
 def _environment(**values: str | None) -> Iterator[None]:
     """Set (or, with None, remove) environment variables for the block, then restore them."""
+    def apply(settings: dict[str, str | None]) -> None:
+        for name, value in settings.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
     previous = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        apply(values)
         yield
     finally:
-        for name, value in previous.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        apply(previous)
 
 
 def page_warm(db: Path, pages: Sequence[str] = PAGES, repeats: int = 20,

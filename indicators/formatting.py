@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import math
 from datetime import date
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, format_decimal, parse_pattern
 
 from indicators.i18n import normalise_language, t
 from indicators.periods import period_level
@@ -24,11 +26,23 @@ def _pattern(decimals: int) -> str:
     return "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
 
 
+# A page formats hundreds of numbers on every rerun: the locale and the pattern are parsed once
+# (babel would parse both again on each call, more than half of its time), not per number.
+@lru_cache(maxsize=16)
+def _babel_locale(lang: str) -> Locale:
+    return Locale.parse(_locale(lang))
+
+
+@lru_cache(maxsize=16)
+def _number_pattern(decimals: int) -> NumberPattern:
+    return parse_pattern(_pattern(decimals))
+
+
 def format_number(value: float | None, decimals: int, lang: str = "fi") -> str:
     """`1234.5` → `1 234,5` in Finnish; missing → `–`."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING_MARK
-    return format_decimal(value, format=_pattern(decimals), locale=_locale(lang))
+    return format_decimal(value, format=_number_pattern(decimals), locale=_babel_locale(lang))
 
 
 def format_value(value: float | None, decimals: int, suppressed: bool, lang: str = "fi") -> str:

@@ -123,3 +123,13 @@ def key_result_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
                      "forecast_high": forecast.get("high"),
                      "forecast_reach": forecast.get("reach")})
     return pd.DataFrame(rows, columns=FLAT_COLUMNS)
+
+
+#: check-in columns that stay out of the page's download (who entered it, how, and when)
+CHECKIN_INTERNAL = ["actor", "source", "entered_at", "revision"]
+
+
+def checkin_frame(history: pd.DataFrame, key_result_ids: list[str]) -> pd.DataFrame:
+    """The check-ins of the key results shown (a `checkins.history` frame), for the download."""
+    shown = history[history["key_result_id"].isin(key_result_ids)]
+    return shown.drop(columns=CHECKIN_INTERNAL)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 from indicators.config import Config
 from indicators.formatting import format_date, format_number, format_period
 from indicators.goals import NO_FORECAST_REASONS, KeyResultProgress, Point
@@ -165,3 +167,30 @@ def summary_text(counts: dict[str, int], lang: str = "fi") -> str:
 
 def area_text(result: KeyResultProgress, config: Config, lang: str = "fi") -> str:
     return ", ".join(config.areas[c].short(lang) for c in result.area_codes)
+
+
+# ---------------------------------------------------------------- check-ins on a key result's card
+
+
+def confidence_items(rows: pd.DataFrame, lang: str = "fi") -> str:
+    """`7–9/2026: 6, 10–12/2026: 7`: a key result's check-ins' confidence, oldest quarter first."""
+    ordered = rows.sort_values("quarter")
+    return ", ".join(f"{format_period(str(r['quarter']), lang)}: {int(r['confidence'])}"
+                     for r in ordered.to_dict("records"))
+
+
+def checkin_table(rows: pd.DataFrame, lang: str = "fi") -> pd.DataFrame:
+    """A key result's check-ins (a `checkins.history` frame's rows) as shown on its card, newest
+    quarter first."""
+    ordered = rows.sort_values("quarter", ascending=False)
+    return pd.DataFrame({
+        t("goals.checkin.col.quarter", lang): [format_period(str(q), lang)
+                                               for q in ordered["quarter"]],
+        t("goals.checkin.col.confidence", lang): ordered["confidence"].astype(int).to_list(),
+        t("goals.checkin.col.seen", lang): ordered["seen"].to_list(),
+        t("goals.checkin.col.why", lang): ordered["why"].to_list(),
+        t("goals.checkin.col.next_steps", lang): ordered["next_steps"].to_list(),
+        t("goals.checkin.col.organisation", lang): ordered["organisation"].to_list(),
+        t("goals.checkin.col.checkin_date", lang): [
+            format_date(pd.Timestamp(d).date(), lang) for d in ordered["checkin_date"]],
+    })

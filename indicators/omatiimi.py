@@ -12,6 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,9 @@ from indicators.stats import (
     trial_limits,
     u_chart_limits,
 )
+
+if TYPE_CHECKING:
+    import plotly.graph_objects as go
 
 THEME = "omatiimi"
 LEAD_TIME = "omatiimi_days_to_first_meeting"
@@ -282,6 +286,23 @@ def flagged_rows(chart: ControlChart) -> list[int]:
     if chart.chart != "run":
         return list(chart.outside)
     return list(chart.run.astronomical_indices)  # already row positions (gaps kept)
+
+
+def trend_figure(monthly: pd.DataFrame, indicator: Indicator, area_name: str,
+                 events: Sequence[tuple[date, str]], lang: str = "fi") -> go.Figure:
+    """The monthly control chart of one area as a plotly figure: the centre line (not on a run
+    chart, whose median is drawn anyway), the limits, flagged points, rollout events, and the
+    volume behind each figure in the hover."""
+    from indicators.figures import control_chart_figure
+
+    chart = control_chart(monthly, indicator)
+    noun = volume_noun(indicator)
+    return control_chart_figure(
+        with_volume(monthly, indicator), indicator, area_name,
+        centre=None if chart.chart == "run" else chart.centre, median=chart.run.median,
+        lower=chart.lower, upper=chart.upper, trial=chart.trial, flagged=flagged_rows(chart),
+        events=events, volume_label=t(f"omatiimi.volume_label.{noun}", lang) if noun else None,
+        lang=lang)
 
 
 def _side_word(indicator: Indicator, above: bool, lang: str) -> str:
@@ -674,3 +695,67 @@ def compare_summary(frame: pd.DataFrame, indicator: Indicator, area_names: Mappi
                            high=format_number(row["high"], indicator.decimals, lang)))
     return t("chart_a11y.compare.summary", lang, period=format_period(period, lang),
              items="; ".join(items))
+
+
+# --------------------------------------------------------------------------------------------
+# the page's sections, ready to show (cached as they are by the app)
+
+
+@dataclass(frozen=True)
+class TrendView:
+    """The monthly trend of one indicator in one area: the chart's kind ('p', 'u' or 'run'),
+    its signals in words, the table on the page and the same table with numbers as numbers, as
+    the CSV download for Excel."""
+
+    chart: str
+    signals: tuple[str, ...]
+    table: pd.DataFrame
+    download: bytes
+
+
+def trend_view(monthly: pd.DataFrame, indicator: Indicator, lang: str = "fi") -> TrendView:
+    """`monthly`: one area's monthly series (`queries.series`, rows in time order)."""
+    from indicators.downloads import to_excel_csv
+
+    chart = control_chart(monthly, indicator)
+    frame = with_volume(monthly, indicator)
+    return TrendView(chart.chart, tuple(signal_texts(chart, monthly, indicator, lang)),
+                     trend_table(frame, chart, indicator, lang),
+                     to_excel_csv(trend_table(frame, chart, indicator, lang, formatted=False),
+                                  lang))
+
+
+@dataclass(frozen=True)
+class GroupView:
+    """Grouped counts of one area (lead-time classes, participants): the lead time's median and
+    75th percentile per period (lead time only), and the counts table."""
+
+    lead: pd.DataFrame | None
+    table: pd.DataFrame
+
+
+def group_view(cells: pd.DataFrame, indicator: Indicator, lang: str = "fi") -> GroupView:
+    """`cells`: the indicator's group cells of one area (`queries.group_cells`)."""
+    lead = lead_time_table(lead_time_summary(cells, indicator.min_n), lang) \
+        if indicator.id == LEAD_TIME else None
+    return GroupView(lead, group_table(cells, indicator, lang))
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """Areas side by side: the comparison in one sentence, the areas whose every figure is
+    hidden (names), and the table."""
+
+    summary: str
+    all_hidden: tuple[str, ...]
+    table: pd.DataFrame
+
+
+def compare_view(frame: pd.DataFrame, indicator: Indicator, area_names: Mapping[str, str],
+                 lang: str = "fi") -> CompareView:
+    """`frame`: the comparison chart's frame (`with_volume` of the areas' series)."""
+    visible = frame[~frame["suppressed"].astype(bool)]
+    all_hidden = tuple(name for code, name in area_names.items()
+                       if not (visible["area_code"] == code).any())
+    return CompareView(compare_summary(frame, indicator, area_names, lang), all_hidden,
+                       compare_table(frame, indicator, area_names, lang))

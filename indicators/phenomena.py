@@ -96,6 +96,21 @@ def after_last_break(rows: pd.DataFrame, indicator: Indicator) -> pd.DataFrame:
     return rows.loc[(starts >= max(inside)).to_numpy()]
 
 
+def chart_marks(verdict: Verdict) -> tuple[float | None, list[int] | None]:
+    """What a run chart draws of its verdict: the frozen median (none when there are too few
+    points to judge) and the points the astronomical rule flagged."""
+    result = verdict.result
+    median = result.median if result is not None and verdict.code != "too_few_points" else None
+    highlight = result.astronomical_indices if result is not None else None
+    return median, highlight
+
+
+def action_lines(phenomenon: Phenomenon, lang: str = "fi") -> list[tuple[pd.Timestamp, str]]:
+    """The actions that have started, as (start, label) lines on the run charts."""
+    return [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a.name.get(lang)))
+            for a in phenomenon.actions if a.status != "planned"]
+
+
 VERDICT_SYMBOLS = {"improvement": "✓", "worsening": "⚠", "change_up": "↑", "change_down": "↓",
                    "signal_unclear": "!", "no_signal": "–", "too_few_points": "?",
                    "no_data": "?"}
@@ -211,3 +226,34 @@ def funnel_summary(positions: pd.DataFrame, names: Mapping[str, str], lang: str 
                        position=t(f"chart_a11y.funnel.position.{position}", lang))
                      for name, position in items)
     return t("chart_a11y.funnel.outside", lang, items=text)
+
+
+def funnel_level(indicator: Indicator) -> str:
+    """The period level a funnel plot compares: years where the indicator adds up to years,
+    else its run chart's level."""
+    return "year" if indicator.period_aggregation != "none" else chart_level(indicator)
+
+
+@dataclass(frozen=True)
+class FunnelView:
+    """One indicator's funnel plot, all but the figure: its public points, period and target
+    value, the result in words, how many figures are hidden, and the table. None of it depends
+    on the municipality the figure marks."""
+
+    points: pd.DataFrame
+    period: str
+    target: float
+    summary: str
+    hidden: int
+    table: pd.DataFrame
+
+
+def funnel_view(points: pd.DataFrame, period: str | None, target: float, indicator: Indicator,
+                names: Mapping[str, str], lang: str = "fi") -> FunnelView | None:
+    """The funnel's words and table from `queries.funnel_points`' result (None: no period)."""
+    if period is None:
+        return None
+    positions = funnel_positions(points, indicator, target)
+    return FunnelView(points, period, target, funnel_summary(positions, names, lang),
+                      int(points["suppressed"].sum()),
+                      funnel_table(positions, indicator, names, lang))

@@ -31,7 +31,7 @@ from indicators.goal_figures import key_result_text
 from indicators.goal_texts import path_text, reason_text, status_label, when_text
 from indicators.i18n import t
 from indicators.omatiimi import LEAD_TIME_MEDIAN, lead_card_text
-from indicators.review import ReviewPack, sources
+from indicators.review import ReviewPack, local_link, sources
 
 SECTIONS = ("key_results", "signals", "new_figures", "actions", "omatiimi", "checkins")
 
@@ -160,6 +160,25 @@ def section_tables(pack: ReviewPack, config: Config, lang: str = "fi") -> dict[s
         col("date"): format_date(pd.Timestamp(r["checkin_date"]).date(), lang),
     } for r in pack.checkins.to_dict("records")], columns=[col(k) for k in (
         "key_result", "confidence", "seen", "why", "next_steps", "organisation", "date")])
+    return out
+
+
+#: the sections whose rows each open a view in the dashboard
+LINKED_SECTIONS = ("key_results", "signals", "new_figures", "actions")
+
+
+def page_tables(pack: ReviewPack, config: Config, lang: str = "fi") -> dict[str, pd.DataFrame]:
+    """`section_tables` as the review page shows them: the table of a linked section that has
+    rows ends in a column (`review.open`) of links to each row's view in this dashboard."""
+    items = {"key_results": pack.key_results, "signals": pack.signals,
+             "new_figures": pack.new_figures, "actions": pack.actions}
+    column = t("review.open", lang)
+    out = {}
+    for section, table in section_tables(pack, config, lang).items():
+        if section in items and not table.empty:
+            table = table.assign(**{column: [local_link(config, i.link)
+                                             for i in items[section]]})
+        out[section] = table
     return out
 
 

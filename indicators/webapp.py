@@ -2,6 +2,8 @@
 
 Query functions in `indicators.queries` stay importable without Streamlit; here they are wrapped
 with `st.cache_data`, keyed by the store's version so new data shows at once after a write.
+Figures are cached as plotly dicts and reach `st.plotly_chart` through `chart`, and so are the
+tables, words and files a page shows: a warm rerun then only draws (issue 10's benchmark).
 """
 
 from __future__ import annotations
@@ -12,11 +14,29 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
+import pyarrow as pa
 import streamlit as st
 
-from indicators import accounts, audit, auth, checkins, goals, omatiimi, queries, review
+from indicators import (
+    accounts,
+    audit,
+    auth,
+    checkins,
+    goals,
+    omatiimi,
+    phenomena,
+    queries,
+    review,
+)
 from indicators.build import ensure_store, resync_with_config, store_matches_config
-from indicators.config import Config, load_config
+from indicators.config import Config, Phenomenon, load_config
+from indicators.figures import (
+    funnel_figure,
+    run_chart_figure,
+    series_figure,
+    stacked_bars_figure,
+)
 from indicators.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from indicators.settings import db_path
 from indicators.store import StoreError, StoreReader
@@ -68,6 +88,25 @@ def reader() -> StoreReader:
 
 def version() -> str:
     return reader().version()
+
+
+def chart(spec: dict) -> go.Figure:
+    """A figure cached as its dict (`Figure.to_dict()`), ready for `st.plotly_chart`.
+
+    Given a dict, st.plotly_chart validates it against plotly's whole schema on every rerun (about
+    7 ms for a goal card, most of it the layout template); given a Figure, it only copies the
+    figure's own dict. The spec was validated when the figure was built, so it is wrapped here
+    without validating it again (`_validate=False`, as plotly itself loads its templates): about
+    1 ms. The chart sent to the browser is the same.
+    """
+    return go.Figure(spec, _validate=False)
+
+
+def arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """A table to show, converted to Arrow as st.dataframe converts a frame (the same bytes reach
+    the browser). A page that shows many small tables gets them cached this way: st.dataframe
+    sends an Arrow table as it is, and a cached one unpickles faster than a frame."""
+    return pa.Table.from_pandas(frame)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -264,6 +303,90 @@ def arkitiimi_brief(store_version: str, phenomenon_id: str, municipality: str, l
     return build_brief(reader(), config, phenomenon, municipality, lang)
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def arkitiimi_files(store_version: str, phenomenon_id: str, municipality: str,
+                    lang: str) -> tuple[str, bytes]:
+    """The Arkitiimi brief's downloads: the printable HTML page and the CSV tables."""
+    from indicators.brief import brief_csv, brief_html
+
+    brief = arkitiimi_brief(store_version, phenomenon_id, municipality, lang)
+    return brief_html(brief, lang), brief_csv(brief, lang)
+
+
+def _phenomenon(config: Config, phenomenon_id: str) -> Phenomenon:
+    return next(p for p in config.phenomena if p.id == phenomenon_id)
+
+
+def _municipalities(config: Config) -> tuple[str, ...]:
+    return tuple(code for code, area in config.areas.items() if area.level == "municipality")
+
+
+def _phenomenon_series(store_version: str, indicator_id: str, area: str) -> pd.DataFrame:
+    """One area's series as a phenomenon's run chart reads it (totals, the finest level)."""
+    indicator = get_config().indicators[indicator_id]
+    return series(store_version, indicator_id, (area,), "total", "total",
+                  phenomena.chart_level(indicator))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def phenomenon_verdict(store_version: str, phenomenon_id: str, indicator_id: str,
+                       area: str) -> phenomena.Verdict:
+    """The run-chart verdict of one indicator in one area, after the phenomenon's first action."""
+    config = get_config()
+    return phenomena.verdict_for(_phenomenon_series(store_version, indicator_id, area),
+                                 config.indicators[indicator_id],
+                                 _phenomenon(config, phenomenon_id).first_action_start())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _run_chart_spec(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
+                    lang: str) -> dict:
+    config = get_config()
+    median, highlight = phenomena.chart_marks(
+        phenomenon_verdict(store_version, phenomenon_id, indicator_id, area))
+    return run_chart_figure(_phenomenon_series(store_version, indicator_id, area),
+                            config.indicators[indicator_id], config.areas[area].name(lang),
+                            median, phenomena.action_lines(_phenomenon(config, phenomenon_id),
+                                                           lang),
+                            highlight, lang).to_dict()
+
+
+def run_chart(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
+              lang: str) -> go.Figure:
+    """An indicator's run chart on the phenomena page: median, flagged points, actions."""
+    return chart(_run_chart_spec(store_version, phenomenon_id, indicator_id, area, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def funnel_view(store_version: str, indicator_id: str,
+                lang: str) -> phenomena.FunnelView | None:
+    """The municipalities' funnel plot of an indicator against the county (None: no figures)."""
+    config = get_config()
+    indicator = config.indicators[indicator_id]
+    municipalities = _municipalities(config)
+    points, period, target = funnel_points(store_version, indicator_id, municipalities,
+                                           config.county_code, phenomena.funnel_level(indicator))
+    names = {code: config.areas[code].name(lang) for code in municipalities}
+    return phenomena.funnel_view(points, period, target, indicator, names, lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _funnel_figure_spec(store_version: str, indicator_id: str, area: str, lang: str) -> dict:
+    config = get_config()
+    view = funnel_view(store_version, indicator_id, lang)
+    if view is None:
+        raise ValueError(f"{indicator_id} has no funnel plot")
+    names = {code: config.areas[code].name(lang) for code in _municipalities(config)}
+    return funnel_figure(view.points, config.indicators[indicator_id], view.target,
+                         config.areas[config.county_code].short(lang), names, area,
+                         lang).to_dict()
+
+
+def funnel_chart(store_version: str, indicator_id: str, area: str, lang: str) -> go.Figure:
+    """The funnel plot of `funnel_view`, with `area` marked (needs a view that is not None)."""
+    return chart(_funnel_figure_spec(store_version, indicator_id, area, lang))
+
+
 def forget_upload(path: Path) -> None:
     path.unlink(missing_ok=True)
 
@@ -278,6 +401,23 @@ def series(store_version: str, indicator_id: str, area_codes: tuple[str, ...], s
            grp: str, level: str | None) -> pd.DataFrame:
     indicator = get_config().indicators[indicator_id]
     return queries.series(reader(), indicator, area_codes, sex=sex, grp=grp, level=level)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _series_figure_spec(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                        sex: str, grp: str, level: str | None, lang: str) -> dict:
+    config = get_config()
+    frame = series(store_version, indicator_id, area_codes, sex, grp, level)
+    shown = set(frame["area_code"])
+    names = {code: config.areas[code].name(lang) for code in area_codes if code in shown}
+    return series_figure(frame, config.indicators[indicator_id], names, lang).to_dict()
+
+
+def series_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...], sex: str,
+                 grp: str, level: str | None, lang: str) -> go.Figure:
+    """The indicator page's chart: `series` of the areas that have figures, in their order."""
+    return chart(_series_figure_spec(store_version, indicator_id, area_codes, sex, grp, level,
+                                     lang))
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -296,6 +436,15 @@ def export_frame(store_version: str, indicator_id: str, area_code: str | None,
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def export_csv(store_version: str, indicator_id: str, area_code: str | None,
+               lang: str = DEFAULT_LANGUAGE) -> bytes:
+    """`export_frame` as the indicator page's CSV download for Excel."""
+    from indicators.downloads import to_excel_csv
+
+    return to_excel_csv(export_frame(store_version, indicator_id, area_code, lang), lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
 def omatiimi_cards(store_version: str, area_codes: tuple[str, ...]
                    ) -> tuple[str | None, list[omatiimi.Card]]:
     return omatiimi.quarter_cards(reader(), get_config(), area_codes)
@@ -308,6 +457,94 @@ def group_cells(store_version: str, indicator_id: str, area_codes: tuple[str, ..
     return queries.group_cells(reader(), indicator, area_codes, level)
 
 
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def omatiimi_trend(store_version: str, indicator_id: str, area: str,
+                   lang: str) -> omatiimi.TrendView:
+    """One area's monthly trend of an Omatiimi indicator: signals, table and download."""
+    monthly = series(store_version, indicator_id, (area,), "total", "total", "month")
+    return omatiimi.trend_view(monthly, get_config().indicators[indicator_id], lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def omatiimi_groups(store_version: str, indicator_id: str, area: str, level: str,
+                    lang: str) -> omatiimi.GroupView:
+    """One area's grouped counts (lead time, participants) as tables."""
+    cells = group_cells(store_version, indicator_id, (area,), level)
+    return omatiimi.group_view(cells, get_config().indicators[indicator_id], lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def omatiimi_compare(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                     level: str, lang: str) -> omatiimi.CompareView:
+    """An Omatiimi indicator's areas side by side (short names), in words and as a table."""
+    config = get_config()
+    indicator = config.indicators[indicator_id]
+    compared = omatiimi.with_volume(
+        series(store_version, indicator_id, area_codes, "total", "total", level), indicator)
+    return omatiimi.compare_view(compared, indicator,
+                                 {c: config.areas[c].short(lang) for c in area_codes}, lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def omatiimi_rollout(store_version: str, lang: str) -> pd.DataFrame:
+    """The rollout table. It comes from the config, which the server reads once (`get_config`),
+    so the store's version is key enough."""
+    return omatiimi.rollout_table(get_config(), lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _omatiimi_trend_spec(store_version: str, indicator_id: str, area: str, lang: str) -> dict:
+    config = get_config()
+    monthly = series(store_version, indicator_id, (area,), "total", "total", "month")
+    return omatiimi.trend_figure(monthly, config.indicators[indicator_id],
+                                 config.areas[area].name(lang),
+                                 omatiimi.rollout_events(config, area, lang), lang).to_dict()
+
+
+def omatiimi_trend_chart(store_version: str, indicator_id: str, area: str,
+                         lang: str) -> go.Figure:
+    """One area's monthly control chart of an Omatiimi indicator, with the rollout on it."""
+    return chart(_omatiimi_trend_spec(store_version, indicator_id, area, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _group_bars_spec(store_version: str, indicator_id: str, area: str, level: str, share: bool,
+                     lang: str) -> dict:
+    config = get_config()
+    grouped = config.indicators[indicator_id]
+    cells = group_cells(store_version, indicator_id, (area,), level)
+    events = omatiimi.rollout_events(config, area, lang) if level == "month" else []
+    return stacked_bars_figure(cells, grouped, config.areas[area].name(lang),
+                               groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
+                               share=share, events=events, lang=lang).to_dict()
+
+
+def group_bars_chart(store_version: str, indicator_id: str, area: str, level: str, share: bool,
+                     lang: str) -> go.Figure:
+    """One area's grouped counts as stacked bars (shares of the total when `share`); monthly
+    bars carry the rollout events."""
+    return chart(_group_bars_spec(store_version, indicator_id, area, level, share, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _omatiimi_compare_spec(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                           level: str, lang: str) -> dict:
+    config = get_config()
+    indicator = config.indicators[indicator_id]
+    compared = omatiimi.with_volume(
+        series(store_version, indicator_id, area_codes, "total", "total", level), indicator)
+    noun = omatiimi.volume_noun(indicator)
+    return series_figure(compared, indicator, {c: config.areas[c].short(lang) for c in area_codes},
+                         lang, volume_label=t(f"omatiimi.volume_label.{noun}", lang)
+                         if noun else None).to_dict()
+
+
+def omatiimi_compare_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                           level: str, lang: str) -> go.Figure:
+    """An Omatiimi indicator's series of several areas side by side (short names)."""
+    return chart(_omatiimi_compare_spec(store_version, indicator_id, area_codes, level, lang))
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
 def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
     """Every key result evaluated on the store's public figures (frozen dataclasses)."""
@@ -315,13 +552,64 @@ def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
-def goal_figure(store_version: str, key_result_id: str, lang: str) -> dict:
-    """A key result's card chart as plotly's dict: building a figure costs ~30 ms and the goals
-    page draws one per key result, so the page reuses them until the store changes."""
+def _goal_figure_spec(store_version: str, key_result_id: str, lang: str) -> dict:
     from indicators.goal_figures import key_result_figure
 
     result = next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
     return key_result_figure(result, get_config(), lang).to_dict()
+
+
+def goal_figure(store_version: str, key_result_id: str, lang: str) -> go.Figure:
+    """A key result's card chart: building a figure costs ~30 ms and the goals page draws one per
+    key result, so the page reuses them until the store changes."""
+    return chart(_goal_figure_spec(store_version, key_result_id, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def goal_table(store_version: str, key_result_id: str, lang: str) -> pa.Table:
+    """A key result's chart as a table (`goal_figures.key_result_table`), for its card."""
+    from indicators.goal_figures import key_result_table
+
+    result = next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
+    return arrow_table(key_result_table(result, get_config(), lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def _review_figure_spec(store_version: str, area_code: str, quarter: str, key_result_id: str,
+                        lang: str) -> dict:
+    from indicators.goal_figures import key_result_figure
+
+    pack = review_pack(store_version, area_code, quarter)
+    item = next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
+    return key_result_figure(item.result, get_config(), lang).to_dict()
+
+
+def review_figure(store_version: str, area_code: str, quarter: str, key_result_id: str,
+                  lang: str) -> go.Figure:
+    """A key result's chart in a review pack: as the figures stood at the quarter's end."""
+    return chart(_review_figure_spec(store_version, area_code, quarter, key_result_id, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=32, show_spinner=False)
+def review_tables(store_version: str, area_code: str, quarter: str,
+                  lang: str) -> dict[str, pd.DataFrame]:
+    """The review page's section tables, with their links (`review_texts.page_tables`)."""
+    from indicators.review_texts import page_tables
+
+    return page_tables(review_pack(store_version, area_code, quarter), get_config(), lang)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
+def review_chart_words(store_version: str, area_code: str, quarter: str, key_result_id: str,
+                       lang: str) -> tuple[str, pd.DataFrame]:
+    """A key result's chart in a review pack in words and as a table."""
+    from indicators.goal_figures import key_result_table, key_result_text
+
+    config = get_config()
+    pack = review_pack(store_version, area_code, quarter)
+    item = next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
+    return (key_result_text(item.result, config, lang),
+            key_result_table(item.result, config, lang))
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=32, show_spinner=False)
@@ -350,6 +638,32 @@ def review_file(area_code: str, quarter: str, fmt: str, lang: str):
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
 def checkin_history(store_version: str) -> pd.DataFrame:
     return checkins.history(reader())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
+def latest_checkins(store_version: str) -> dict[str, dict[str, object]]:
+    """Each key result's newest check-in (`checkins.latest_by_key_result`)."""
+    return checkins.latest_by_key_result(checkin_history(store_version))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+def goal_checkins(store_version: str, key_result_id: str, lang: str) -> tuple[str, pa.Table]:
+    """A key result's check-ins on its card: the confidence by quarter in words, and the table."""
+    from indicators.goal_texts import checkin_table, confidence_items
+
+    history = checkin_history(store_version)
+    rows = history[history["key_result_id"] == key_result_id]
+    return confidence_items(rows, lang), arrow_table(checkin_table(rows, lang))
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def checkins_csv(store_version: str, key_result_ids: tuple[str, ...], lang: str) -> bytes:
+    """The check-ins of the key results shown, as the goals page's CSV download."""
+    from indicators.downloads import to_excel_csv
+    from indicators.goal_export import checkin_frame
+
+    return to_excel_csv(checkin_frame(checkin_history(store_version), list(key_result_ids)),
+                        lang)
 
 
 def save_checkin(checkin: checkins.CheckIn) -> int:

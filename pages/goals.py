@@ -15,7 +15,7 @@ from indicators.downloads import to_excel_csv
 from indicators.formatting import format_date, format_number, format_period
 from indicators.goal_config import OWNER_ORDER
 from indicators.goal_export import key_result_frame, key_result_records
-from indicators.goal_figures import key_result_table, key_result_text
+from indicators.goal_figures import key_result_text
 from indicators.goal_texts import (
     area_text,
     forecast_text,
@@ -56,7 +56,7 @@ if not results:
     st.stop()
 
 history = webapp.checkin_history(version)
-latest_checkins = checkins.latest_by_key_result(history)
+latest_checkins = webapp.latest_checkins(version)
 st.markdown(f"**{summary_text(goals.status_counts(results), lang)}**")
 st.caption(t("goals.status_help", lang))
 # the file is made when the button is pressed, not on every rerun
@@ -74,11 +74,6 @@ for result in results:
     by_objective.setdefault(result.objective_id, []).append(result)
 objectives = [o for o in config.objectives if o.id in by_objective]
 phenomenon_names = {p.id: p.name.get(lang) for p in config.phenomena}
-
-
-def confidence_items(rows: pd.DataFrame) -> str:
-    return ", ".join(f"{format_period(str(r['quarter']), lang)}: {int(r['confidence'])}"
-                     for r in rows.to_dict("records"))
 
 
 def quarter_choices() -> list[str]:
@@ -170,7 +165,7 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
         st.caption(t("goals.kr.area", lang, areas=area_text(result, config, lang)))
         last = latest_checkins.get(result.key_result_id)
         if last is not None:
-            rows = history[history["key_result_id"] == result.key_result_id]
+            confidence, checkin_table = webapp.goal_checkins(version, result.key_result_id, lang)
             st.markdown(t("goals.kr.latest_checkin", lang,
                           quarter=format_period(str(last["quarter"]), lang),
                           organisation=last["organisation"],
@@ -178,8 +173,7 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                           confidence=int(last["confidence"])))
             st.markdown(typed_text_html([last[field] for field in checkins.TEXT_FIELDS],
                                         str(last["text_lang"])), unsafe_allow_html=True)
-            st.caption(t("goals.kr.confidence_trend", lang, items=confidence_items(
-                rows.sort_values("quarter"))))
+            st.caption(t("goals.kr.confidence_trend", lang, items=confidence))
         else:
             st.caption(t("goals.kr.no_checkins", lang))
         links = st.columns(2)
@@ -195,11 +189,11 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                                query_params=webapp.link_params(
                                    {"phenomenon": result.phenomenon_id, "area": area}))
         with st.expander(t("goals.kr.details", lang)):
-            st.dataframe(key_result_table(result, config, lang), hide_index=True,
-                         width="stretch")
+            st.dataframe(webapp.goal_table(version, result.key_result_id, lang),
+                         hide_index=True, width="stretch")
             if last is not None:
                 st.markdown(f"**{t('goals.checkin.history', lang)}**")
-                st.dataframe(checkin_table(rows), hide_index=True, width="stretch")
+                st.dataframe(checkin_table, hide_index=True, width="stretch")
         saved = st.session_state.get("checkin_saved")
         if saved and saved[0] == result.key_result_id:
             st.success(saved[1], icon=":material/check:")
@@ -214,21 +208,6 @@ def show_key_result(result: goals.KeyResultProgress) -> None:
                 st.button(t("goals.checkin.add", lang), icon=":material/edit_note:",
                           key=f"open_{result.key_result_id}", on_click=open_form,
                           args=(result.key_result_id,))
-
-
-def checkin_table(rows: pd.DataFrame) -> pd.DataFrame:
-    ordered = rows.sort_values("quarter", ascending=False)
-    return pd.DataFrame({
-        t("goals.checkin.col.quarter", lang): [format_period(str(q), lang)
-                                               for q in ordered["quarter"]],
-        t("goals.checkin.col.confidence", lang): ordered["confidence"].astype(int).to_list(),
-        t("goals.checkin.col.seen", lang): ordered["seen"].to_list(),
-        t("goals.checkin.col.why", lang): ordered["why"].to_list(),
-        t("goals.checkin.col.next_steps", lang): ordered["next_steps"].to_list(),
-        t("goals.checkin.col.organisation", lang): ordered["organisation"].to_list(),
-        t("goals.checkin.col.checkin_date", lang): [
-            format_date(pd.Timestamp(d).date(), lang) for d in ordered["checkin_date"]],
-    })
 
 
 for owner in OWNER_ORDER:
@@ -263,10 +242,9 @@ for owner in OWNER_ORDER:
                     show_key_result(result)
 
 if not history.empty:
-    shown = history[history["key_result_id"].isin([r.key_result_id for r in results])]
     st.download_button(t("goals.checkin.download", lang),
-                       data=to_excel_csv(shown.drop(columns=["actor", "source", "entered_at",
-                                                             "revision"]), lang),
+                       data=webapp.checkins_csv(version,
+                                                tuple(r.key_result_id for r in results), lang),
                        file_name=t("goals.file.checkins", lang,
                                    area=chosen or config.county_code),
                        mime="text/csv", key="checkins_download")

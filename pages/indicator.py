@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from indicators import queries, webapp
-from indicators.downloads import chart_config, file_stem, period_span, to_excel_csv
-from indicators.figures import footer_text, series_figure
+from indicators.downloads import chart_config, file_stem, period_span
+from indicators.figures import footer_text
 from indicators.formatting import format_period, format_value, unit_label
 from indicators.i18n import t
 from indicators.ui_text import area_lineage, latest_summary
@@ -59,8 +59,6 @@ if indicator.groups:
 frame = webapp.series(version, indicator.id, tuple(areas), sex, grp, level)
 if level == "pool":
     st.info(t("indicator.pool_note", lang), icon=":material/info:")
-names = {code: config.areas[code].name(lang) for code in areas
-         if code in set(frame["area_code"])}
 unit = unit_label(indicator.unit, lang)
 
 if frame.empty:
@@ -72,7 +70,8 @@ else:
                                    lang))
     stem = file_stem(indicator.id, area_code, sex if sex != "total" else None,
                      grp if grp != "total" else None, period_span(frame))
-    st.plotly_chart(series_figure(frame, indicator, names, lang), width="stretch",
+    st.plotly_chart(webapp.series_chart(version, indicator.id, tuple(areas), sex, grp, level,
+                                        lang), width="stretch",
                     config=chart_config(stem))
     st.caption(footer_text(indicator, lang, frame))
     for item in indicator.breaks:
@@ -106,9 +105,9 @@ else:
     })
     st.dataframe(table, hide_index=True, width="stretch")
 
-    export = webapp.export_frame(version, indicator.id, area_code, lang)
     st.download_button(
-        t("indicator.download", lang), data=to_excel_csv(export, lang),
+        t("indicator.download", lang), data=webapp.export_csv(version, indicator.id, area_code,
+                                                              lang),
         file_name=f"{file_stem(indicator.id, area_code, t('file.all_periods', lang))}.csv",
         mime="text/csv",
         help=t("indicator.download_help", lang), icon=":material/download:",

@@ -8,8 +8,7 @@ import math
 import streamlit as st
 
 from indicators import omatiimi, webapp
-from indicators.downloads import chart_config, file_stem, period_span, to_excel_csv
-from indicators.figures import control_chart_figure, series_figure, stacked_bars_figure
+from indicators.downloads import chart_config, file_stem, period_span
 from indicators.formatting import (
     format_change,
     format_number,
@@ -44,7 +43,6 @@ if not trend:  # a deployment whose catalogue has no Omatiimi indicators
     st.info(t("omatiimi.cards.none", lang), icon=":material/info:")
     st.stop()
 regions = [*config.region_codes, config.county_code]
-events = omatiimi.rollout_events(config, area, lang)
 
 
 def volume_text(card: omatiimi.Card) -> str | None:
@@ -116,30 +114,20 @@ indicator_id = webapp.url_choice(
     "indicator", list(trend), default_trend, label=t("omatiimi.trend.indicator", lang),
     format_func=lambda i: trend[i].name.get(lang))
 indicator = trend[indicator_id]
-monthly = webapp.series(version, indicator_id, (area,), "total", "total", "month")
-chart = omatiimi.control_chart(monthly, indicator)
-noun = omatiimi.volume_noun(indicator)
-with_volume = omatiimi.with_volume(monthly, indicator)
-st.caption(t(f"omatiimi.trend.chart_{chart.chart}", lang))
+trend_stem = file_stem(indicator_id, area, period_span(
+    webapp.series(version, indicator_id, (area,), "total", "total", "month")))
+trend_view = webapp.omatiimi_trend(version, indicator_id, area, lang)
+st.caption(t(f"omatiimi.trend.chart_{trend_view.chart}", lang))
 st.plotly_chart(
-    control_chart_figure(with_volume, indicator, area_name,
-                         centre=None if chart.chart == "run" else chart.centre,
-                         median=chart.run.median,
-                         lower=chart.lower, upper=chart.upper, trial=chart.trial,
-                         flagged=omatiimi.flagged_rows(chart), events=events,
-                         volume_label=t(f"omatiimi.volume_label.{noun}", lang) if noun else None,
-                         lang=lang),
-    width="stretch", config=chart_config(file_stem(indicator_id, area, period_span(monthly))),
+    webapp.omatiimi_trend_chart(version, indicator_id, area, lang),
+    width="stretch", config=chart_config(trend_stem),
     key=f"omatiimi_trend_{indicator_id}_{area}")
 st.markdown(f"**{t('omatiimi.trend.signals', lang)}**")
-st.markdown("\n".join(f"- {line}" for line in omatiimi.signal_texts(chart, monthly, indicator,
-                                                                     lang)))
+st.markdown("\n".join(f"- {line}" for line in trend_view.signals))
 with st.expander(t("omatiimi.trend.table", lang)):
-    st.dataframe(omatiimi.trend_table(with_volume, chart, indicator, lang), hide_index=True,
-                 width="stretch")
-download = omatiimi.trend_table(with_volume, chart, indicator, lang, formatted=False)
-st.download_button(t("omatiimi.trend.download", lang), data=to_excel_csv(download, lang),
-                   file_name=f"{file_stem(indicator_id, area, period_span(monthly))}.csv",
+    st.dataframe(trend_view.table, hide_index=True, width="stretch")
+st.download_button(t("omatiimi.trend.download", lang), data=trend_view.download,
+                   file_name=f"{trend_stem}.csv",
                    mime="text/csv",
                    icon=":material/download:", key=f"omatiimi_dl_{indicator_id}_{area}")
 
@@ -153,23 +141,18 @@ for indicator_key, title_key, help_key, share in (
          False)):
     if indicator_key not in config.indicators:
         continue
-    grouped = config.indicators[indicator_key]
     cells = webapp.group_cells(version, indicator_key, (area,), level)
+    groups = webapp.omatiimi_groups(version, indicator_key, area, level, lang)
     st.header(t(title_key, lang) + f": {area_name}")
     st.caption(t(help_key, lang))
     st.plotly_chart(
-        stacked_bars_figure(cells, grouped, area_name,
-                            groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
-                            share=share, events=events if level == "month" else [],
-                            lang=lang),
+        webapp.group_bars_chart(version, indicator_key, area, level, share, lang),
         width="stretch", config=chart_config(file_stem(indicator_key, area, period_span(cells))),
         key=f"omatiimi_bars_{indicator_key}_{area}_{level}")
-    if indicator_key == omatiimi.LEAD_TIME:
-        summary = omatiimi.lead_time_summary(cells, grouped.min_n)
-        st.dataframe(omatiimi.lead_time_table(summary, lang), hide_index=True, width="stretch")
+    if groups.lead is not None:
+        st.dataframe(groups.lead, hide_index=True, width="stretch")
     with st.expander(t("omatiimi.trend.table", lang)):
-        st.dataframe(omatiimi.group_table(cells, grouped, lang), hide_index=True,
-                     width="stretch")
+        st.dataframe(groups.table, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- regions side by side
 st.header(t("omatiimi.compare.title", lang) + f": {indicator.name.get(lang)}")
@@ -178,26 +161,20 @@ compare_level = webapp.url_choice("compare_level", ["quarter", "month"], "quarte
                                   label=t("omatiimi.compare.level", lang),
                                   format_func=lambda lvl: t(f"period_level.{lvl}", lang),
                                   widget="radio")
-compared = omatiimi.with_volume(
-    webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level),
-    indicator)
-region_names = {c: config.areas[c].short(lang) for c in regions}
-st.plotly_chart(series_figure(compared, indicator, region_names, lang,
-                              volume_label=t(f"omatiimi.volume_label.{noun}", lang)
-                              if noun else None),
+compared = webapp.series(version, indicator_id, tuple(regions), "total", "total", compare_level)
+comparison = webapp.omatiimi_compare(version, indicator_id, tuple(regions), compare_level, lang)
+st.plotly_chart(webapp.omatiimi_compare_chart(version, indicator_id, tuple(regions),
+                                             compare_level, lang),
                 width="stretch",
                 config=chart_config(file_stem(indicator_id, "seudut", period_span(compared))),
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
-all_hidden = [config.areas[c].short(lang) for c in regions
-              if not compared[(compared["area_code"] == c) & ~compared["suppressed"]].shape[0]]
-st.markdown(omatiimi.compare_summary(compared, indicator, region_names, lang))
-if all_hidden:
-    st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(all_hidden)))
+st.markdown(comparison.summary)
+if comparison.all_hidden:
+    st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(comparison.all_hidden)))
 with st.expander(t("chart_a11y.table", lang)):
-    st.dataframe(omatiimi.compare_table(compared, indicator, region_names, lang),
-                 hide_index=True, width="stretch")
+    st.dataframe(comparison.table, hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- rollout
 st.header(t("omatiimi.rollout.title", lang))
 st.caption(t("omatiimi.rollout.help", lang))
-st.dataframe(omatiimi.rollout_table(config, lang), hide_index=True, width="stretch")
+st.dataframe(webapp.omatiimi_rollout(version, lang), hide_index=True, width="stretch")

@@ -7,9 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from indicators import phenomena, webapp
-from indicators.brief import brief_csv, brief_html
 from indicators.downloads import chart_config, file_stem, period_span
-from indicators.figures import funnel_figure, run_chart_figure
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
 from indicators.ui_text import latest_summary
@@ -69,6 +67,10 @@ def series_for(indicator_id: str, area: str) -> pd.DataFrame:
                          phenomena.chart_level(indicator))
 
 
+def verdict_of(indicator_id: str, area: str) -> phenomena.Verdict:
+    return webapp.phenomenon_verdict(version, phenomenon.id, indicator_id, area)
+
+
 st.title(phenomenon.name.get(lang))
 st.markdown(phenomenon.description.get(lang))
 st.caption(t("phenomenon.chosen", lang, date=format_date(phenomenon.chosen.date, lang),
@@ -85,8 +87,7 @@ summary = {t("indicator.choose", lang): [config.indicators[i].name.get(lang)
                                          for i in phenomenon.indicator_ids]}
 for code, role in regions:
     column = f"{config.areas[code].short(lang)} ({t(f'phenomenon.role.{role}', lang)})"
-    codes = [phenomena.verdict_for(series_for(i, code), config.indicators[i], action_start).code
-             for i in phenomenon.indicator_ids]
+    codes = [verdict_of(i, code).code for i in phenomenon.indicator_ids]
     # tables cannot show icons: a symbol and the words carry the meaning
     summary[column] = [f"{phenomena.VERDICT_SYMBOLS[c]} {t(f'phenomenon.verdict.{c}', lang)}"
                        for c in codes]
@@ -101,16 +102,14 @@ default = selected if selected in options else options[0]
 area = webapp.url_choice("chart_area", options, default,
                          label=t("phenomenon.area_for_charts", lang),
                          format_func=lambda c: config.areas[c].name(lang))
-action_lines = [(pd.Timestamp(a.start), t("phenomenon.action_line", lang, name=a.name.get(lang)))
-                for a in phenomenon.actions if a.status != "planned"]
 
 if config.areas[area].level == "municipality":
-    brief = webapp.arkitiimi_brief(version, phenomenon.id, area, lang)
+    brief_page, brief_tables = webapp.arkitiimi_files(version, phenomenon.id, area, lang)
     left, right = st.columns(2)
-    left.download_button(t("brief.download_html", lang), data=brief_html(brief, lang),
+    left.download_button(t("brief.download_html", lang), data=brief_page,
                          file_name=f"arkitiimi_{phenomenon.id}_{area}.html", mime="text/html",
                          icon=":material/print:", key=f"brief_html_{phenomenon.id}_{area}")
-    right.download_button(t("brief.download_csv", lang), data=brief_csv(brief, lang),
+    right.download_button(t("brief.download_csv", lang), data=brief_tables,
                           file_name=f"arkitiimi_{phenomenon.id}_{area}.csv", mime="text/csv",
                           icon=":material/download:", key=f"brief_csv_{phenomenon.id}_{area}")
 else:
@@ -120,7 +119,7 @@ st.header(t("phenomenon.indicators_title", lang))
 for indicator_id in phenomenon.indicator_ids:
     indicator = config.indicators[indicator_id]
     frame = series_for(indicator_id, area)
-    verdict = phenomena.verdict_for(frame, indicator, action_start)
+    verdict = verdict_of(indicator_id, area)
     role = "outcome" if indicator_id in phenomenon.outcome_indicators else "process"
     with st.container(border=True):
         st.markdown(f"### {indicator.name.get(lang)}")
@@ -132,12 +131,7 @@ for indicator_id in phenomenon.indicator_ids:
                                phenomena.chart_level(indicator))[0]
         if latest.period is not None:
             st.caption(latest_summary(latest, indicator, config.areas[area].name(lang), lang))
-        result = verdict.result
-        median = result.median if result is not None and verdict.code != "too_few_points" \
-            else None
-        highlight = result.astronomical_indices if result is not None else None
-        st.plotly_chart(run_chart_figure(frame, indicator, config.areas[area].name(lang), median,
-                                         action_lines, highlight, lang),
+        st.plotly_chart(webapp.run_chart(version, phenomenon.id, indicator_id, area, lang),
                         width="stretch",
                         config=chart_config(file_stem(indicator_id, area, period_span(frame))),
                         key=f"run_{phenomenon.id}_{indicator_id}_{area}")
@@ -147,33 +141,24 @@ for indicator_id in phenomenon.indicator_ids:
                          query_params=webapp.link_params(
                              {"indicator": indicator_id, "area": area, "level": "pool"}))
         if indicator.kind in ("proportion", "rate"):
-            level = "year" if indicator.period_aggregation != "none" else \
-                phenomena.chart_level(indicator)
-            municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
-            points, period, target = webapp.funnel_points(version, indicator_id,
-                                                          tuple(municipalities),
-                                                          config.county_code, level)
-            if period is not None:
-                title = t("phenomenon.funnel_title", lang, period=format_period(period, lang))
+            funnel = webapp.funnel_view(version, indicator_id, lang)
+            if funnel is not None:
+                title = t("phenomenon.funnel_title", lang,
+                          period=format_period(funnel.period, lang))
                 st.markdown(f"**{title}**")
                 st.caption(t("phenomenon.funnel_help", lang,
-                             target=format_number(target, indicator.decimals, lang)))
-                area_names = {c: config.areas[c].name(lang) for c in municipalities}
-                st.plotly_chart(funnel_figure(points, indicator, target,
-                                              config.areas[config.county_code].short(lang),
-                                              area_names, area, lang),
+                             target=format_number(funnel.target, indicator.decimals, lang)))
+                st.plotly_chart(webapp.funnel_chart(version, indicator_id, area, lang),
                                 width="stretch",
                                 config=chart_config(file_stem(indicator_id, "suppilo",
-                                                              config.county_code, period)),
+                                                              config.county_code,
+                                                              funnel.period)),
                                 key=f"funnel_{phenomenon.id}_{indicator_id}_{area}")
-                positions = phenomena.funnel_positions(points, indicator, target)
-                st.markdown(phenomena.funnel_summary(positions, area_names, lang))
-                hidden = int(points["suppressed"].sum())
-                if hidden:
-                    st.caption(t("phenomenon.funnel_hidden", lang, count=hidden))
+                st.markdown(funnel.summary)
+                if funnel.hidden:
+                    st.caption(t("phenomenon.funnel_hidden", lang, count=funnel.hidden))
                 with st.expander(t("chart_a11y.funnel.table", lang)):
-                    st.dataframe(phenomena.funnel_table(positions, indicator, area_names, lang),
-                                 hide_index=True, width="stretch")
+                    st.dataframe(funnel.table, hide_index=True, width="stretch")
         with st.expander(t("phenomenon.table", lang)):
             st.dataframe(pd.DataFrame({
                 t("table.period", lang): [format_period(p, lang) for p in frame["period"]],

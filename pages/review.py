@@ -7,11 +7,16 @@ import streamlit as st
 
 from indicators import review, webapp
 from indicators.formatting import format_period
-from indicators.goal_figures import key_result_figure, key_result_table, key_result_text
 from indicators.goal_texts import status_badge
 from indicators.i18n import t
 from indicators.review_export import FORMATS, file_name
-from indicators.review_texts import SECTIONS, provenance_lines, section_tables, subtitle, title
+from indicators.review_texts import (
+    LINKED_SECTIONS,
+    SECTIONS,
+    provenance_lines,
+    subtitle,
+    title,
+)
 from indicators.ui_text import as_of_text
 
 webapp.ensure_entrypoint()
@@ -64,13 +69,7 @@ for column, fmt in zip(columns, ("html", "pdf", "xlsx", "pptx"), strict=True):
                            mime=FORMATS[fmt], key=f"review_{fmt}", on_click="ignore",
                            icon=":material/download:")
 
-tables = section_tables(pack, config, lang)
-links = {
-    "key_results": [review.local_link(config, i.link) for i in pack.key_results],
-    "signals": [review.local_link(config, s.link) for s in pack.signals],
-    "new_figures": [review.local_link(config, f.link) for f in pack.new_figures],
-    "actions": [review.local_link(config, a.link) for a in pack.actions],
-}
+tables = webapp.review_tables(version, area, quarter, lang)
 for section in SECTIONS:
     st.subheader(t(f"review.section.{section}", lang))
     help_params = {"area": config.areas[pack.omatiimi_area].name(lang)} \
@@ -87,13 +86,11 @@ for section in SECTIONS:
                             f"{status_badge(item.result.status, lang)} · "
                             f"**{table.iloc[pack.key_results.index(item), 0]}**")
     config_columns = {}
-    shown = table
-    if section in links:
+    if section in LINKED_SECTIONS:
         link_column = t("review.open", lang)
-        shown = table.assign(**{link_column: links[section]})
         config_columns[link_column] = st.column_config.LinkColumn(
             link_column, display_text=t("review.open", lang))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config=config_columns)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config_columns)
     if section == "omatiimi":
         st.page_link("pages/omatiimi.py", label=t("review.open", lang),
                      icon=":material/diversity_3:",
@@ -106,13 +103,16 @@ if changed:
         with st.container(border=True):
             st.markdown(f"**{tables['key_results'].iloc[pack.key_results.index(item), 0]}** · "
                         f"{status_badge(item.result.status, lang)}")
-            st.plotly_chart(key_result_figure(item.result, config, lang), width="stretch",
+            st.plotly_chart(webapp.review_figure(version, area, quarter,
+                                                 item.result.key_result_id, lang),
+                            width="stretch",
                             config={"displaylogo": False, "displayModeBar": False},
                             key=f"review_chart_{item.result.key_result_id}")
-            st.caption(key_result_text(item.result, config, lang))
+            words, table = webapp.review_chart_words(version, area, quarter,
+                                                     item.result.key_result_id, lang)
+            st.caption(words)
             with st.expander(t("chart_a11y.table", lang)):
-                st.dataframe(key_result_table(item.result, config, lang), hide_index=True,
-                             width="stretch")
+                st.dataframe(table, hide_index=True, width="stretch")
 
 st.subheader(t("review.section.sources", lang))
 for line in provenance_lines(pack, config, lang):

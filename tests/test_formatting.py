@@ -74,3 +74,22 @@ def test_chart_axes_use_the_languages_separators(lang, separators):
     from indicators.formatting import plotly_separators
 
     assert plotly_separators(lang) == separators
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en", "de"])
+def test_numbers_are_babels_with_the_parsed_locale_and_pattern_reused(lang):
+    import random
+
+    from babel.numbers import format_decimal
+
+    from indicators.formatting import BABEL_LOCALES
+
+    locale = BABEL_LOCALES.get(lang, "fi_FI")
+    values = [0, -0.0, 0.5, 1.5, 2.5, -0.05, 0.15, 1e-9, 1234.5, 12345678901.5, 7, 10**12]
+    rng = random.Random(10)
+    values += [rng.uniform(-1e7, 1e7) for _ in range(300)]
+    for decimals in range(4):
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        for value in values:
+            assert format_number(value, decimals, lang) == format_decimal(
+                value, format=pattern, locale=locale)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 from indicators import goals
+from indicators.formatting import format_period
 from indicators.goal_texts import noise_text, reason_text, typed_text_html, value_text
 
 
@@ -78,3 +79,27 @@ def test_a_forecast_of_a_median_says_about_once(reader, config):
         for result in medians:
             text = forecast_text(result, config, lang)
             assert f"{about} {about}" not in text and about in text, text
+
+
+def test_check_ins_on_a_card_newest_first_and_confidence_oldest_first(reader):
+    from indicators import checkins
+    from indicators.goal_export import checkin_frame
+    from indicators.goal_texts import checkin_table, confidence_items
+    from indicators.i18n import t
+
+    history = checkins.history(reader)
+    key_result_id = history["key_result_id"].value_counts().index[0]
+    rows = history[history["key_result_id"] == key_result_id]
+    assert len(rows) >= 2
+    quarters = sorted(rows["quarter"])
+    table = checkin_table(rows, "fi")
+    assert list(table.columns) == [t(f"goals.checkin.col.{c}", "fi") for c in (
+        "quarter", "confidence", "seen", "why", "next_steps", "organisation", "checkin_date")]
+    assert table.iloc[0, 0] == format_period(quarters[-1], "fi")
+    assert table.iloc[-1, 0] == format_period(quarters[0], "fi")
+    assert all("." in day for day in table.iloc[:, -1])  # 3.11.2026: a Finnish date
+    items = confidence_items(rows.sample(frac=1, random_state=1), "fi").split(", ")
+    assert [item.split(": ")[0] for item in items] == [format_period(q, "fi") for q in quarters]
+    download = checkin_frame(history, [key_result_id])
+    assert set(download["key_result_id"]) == {key_result_id}
+    assert not {"actor", "source", "entered_at", "revision"} & set(download.columns)

@@ -570,3 +570,48 @@ def test_page_gives_the_region_comparison_in_words_and_as_a_table(small_feedback
     summer = table[(table["Alue"] == "Forssan seutu")
                    & table["Jakso"].isin(["7/2026", "8/2026", "9/2026"])]
     assert len(summer) == 3 and (summer.iloc[:, 2:] == "..").all().all()
+
+
+# ------------------------------------------------------------------ the page's sections
+
+
+def test_section_views_hold_what_the_page_shows(config, reader):
+    from indicators.downloads import to_excel_csv
+
+    felt = config.indicators["omatiimi_felt_helped"]
+    monthly = queries.series(reader, felt, ["SK051"], level="month")
+    view = omatiimi.trend_view(monthly, felt, "en")
+    chart = omatiimi.control_chart(monthly, felt)
+    framed = omatiimi.with_volume(monthly, felt)
+    assert view.chart == chart.chart == "p"
+    assert list(view.signals) == omatiimi.signal_texts(chart, monthly, felt, "en")
+    assert view.table.equals(omatiimi.trend_table(framed, chart, felt, "en"))
+    assert view.download == to_excel_csv(
+        omatiimi.trend_table(framed, chart, felt, "en", formatted=False), "en")
+
+    for key in (omatiimi.LEAD_TIME, omatiimi.PARTICIPANTS):
+        grouped = config.indicators[key]
+        cells = queries.group_cells(reader, grouped, ["SK051"], "quarter")
+        groups = omatiimi.group_view(cells, grouped)
+        assert groups.table.equals(omatiimi.group_table(cells, grouped))
+        if key == omatiimi.LEAD_TIME:
+            assert groups.lead.equals(omatiimi.lead_time_table(
+                omatiimi.lead_time_summary(cells, grouped.min_n)))
+        else:
+            assert groups.lead is None
+
+
+def test_compare_view_names_the_areas_whose_every_figure_is_hidden(config):
+    felt = config.indicators["omatiimi_felt_helped"]
+    frame = pd.DataFrame({
+        "area_code": ["SK051", "SK051", "SK052", "SK052"],
+        "period": ["2026Q1", "2026Q2"] * 2,
+        "period_start": pd.to_datetime(["2026-01-01", "2026-04-01"] * 2),
+        "value": [80.0, 82.0, np.nan, np.nan], "low": [70.0, 72.0, np.nan, np.nan],
+        "high": [88.0, 90.0, np.nan, np.nan], "suppressed": [False, False, True, True],
+        "volume": [40.0, 42.0, np.nan, np.nan]})
+    names = {"SK051": "Hämeenlinna", "SK052": "Riihimäki", "SK053": "Forssa"}
+    view = omatiimi.compare_view(frame, felt, names)
+    assert view.all_hidden == ("Riihimäki", "Forssa")  # Forssa: no rows at all
+    assert view.summary == omatiimi.compare_summary(frame, felt, names)
+    assert view.table.equals(omatiimi.compare_table(frame, felt, names))

@@ -376,3 +376,44 @@ def test_page_shows_the_funnel_result_and_its_table(open_page, config):
         assert (hidden.iloc[:, 1:] == "..").all().all()
         seen_hidden += len(hidden)
     assert seen_hidden  # the demo hides two municipalities' unauthorised absences
+
+
+def test_chart_marks_draw_the_median_only_for_a_judged_verdict():
+    action = date(2024, 3, 1)
+    indicator = load_config(DEFAULT_CONFIG_DIR).indicators["concentration_difficulties"]
+    few = phenomena.verdict_for(_frame([5.0, 6.0, 5.5], "2024-01"), indicator, action)
+    assert few.code == "too_few_points" and phenomena.chart_marks(few) == (None, None)
+    values = [10.0, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 11,
+              10, 11, 10, 40]
+    judged = phenomena.verdict_for(_frame(values), indicator, date(2024, 1, 1))
+    median, flagged = phenomena.chart_marks(judged)
+    assert median == judged.result.median
+    assert flagged == judged.result.astronomical_indices
+
+
+def test_action_lines_are_the_started_actions_with_their_names(config):
+    for phenomenon in config.phenomena:
+        lines = phenomena.action_lines(phenomenon, "sv")
+        started = [a for a in phenomenon.actions if a.status != "planned"]
+        assert [x for x, _ in lines] == [pd.Timestamp(a.start) for a in started]
+        assert all(a.name.get("sv") in label for (_, label), a in zip(lines, started,
+                                                                       strict=True))
+
+
+def test_funnel_view_holds_the_words_and_table_of_the_funnel(config, reader):
+    indicator = config.indicators["concentration_difficulties"]
+    assert phenomena.funnel_level(indicator) == "year"
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    names = {c: config.areas[c].name_fi for c in municipalities}
+    points, period, target = queries.funnel_points(reader, indicator, municipalities, "HV07",
+                                                   "year")
+    points = points.copy()  # one municipality hidden, as disclosure control would leave it
+    points.loc[0, ["value", "denominator"]] = float("nan")
+    points.loc[0, "suppressed"] = True
+    view = phenomena.funnel_view(points, period, target, indicator, names)
+    positions = phenomena.funnel_positions(points, indicator, target)
+    assert (view.period, view.target) == ("2025", target)
+    assert view.hidden == int(points["suppressed"].sum()) >= 1
+    assert view.summary == phenomena.funnel_summary(positions, names)
+    assert view.table.equals(phenomena.funnel_table(positions, indicator, names))
+    assert phenomena.funnel_view(points.iloc[:0], None, float("nan"), indicator, names) is None

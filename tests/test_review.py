@@ -171,3 +171,25 @@ def test_action_status_is_the_one_of_the_quarter(config, reader):
     status = {p.quarter: next(a.status for a in p.actions if a.action_id == "himmee_hetki")
               for p in (before, after)}
     assert status == {"2026Q2": "ongoing", "2026Q3": "done"}
+
+
+def test_page_tables_end_linked_sections_in_their_rows_links(config, county_pack):
+    from indicators.i18n import t
+    from indicators.review_texts import LINKED_SECTIONS, page_tables, section_tables
+
+    plain = section_tables(county_pack, config, "sv")
+    shown = page_tables(county_pack, config, "sv")
+    column = t("review.open", "sv")
+    items = {"key_results": county_pack.key_results, "signals": county_pack.signals,
+             "new_figures": county_pack.new_figures, "actions": county_pack.actions}
+    assert set(items) == set(LINKED_SECTIONS) and list(shown) == list(plain)
+    for section, table in shown.items():
+        if section in LINKED_SECTIONS and not plain[section].empty:
+            assert list(table.columns) == [*plain[section].columns, column]
+            assert list(table[column]) == [review.local_link(config, i.link)
+                                           for i in items[section]]
+            assert all(link.startswith("/") for link in table[column])
+            assert table.drop(columns=[column]).equals(plain[section])
+        else:
+            assert table.equals(plain[section])
+    assert not shown["key_results"].empty and not shown["signals"].empty

@@ -197,3 +197,219 @@ def test_the_identity_provider_button_shows_when_configured(app, tmp_path, monke
     assert not _can_write(at)
     assert [b for b in at.sidebar.button if b.label == "Kirjaudu organisaation tunnuksella"]
     assert "set-password" not in _sidebar_text(at)  # the county's sign-in is the way in
+
+
+# ---------------------------------------------------------------- cached views (issue 10)
+# The pages take figures, tables and words from webapp's caches (keyed by the store's version):
+# what a cache returns must be what the uncached functions give, and a write must show at once.
+
+
+@pytest.fixture
+def cached(store_path, monkeypatch):
+    """webapp on the session's fixture store, outside a page run (st.cache_data works bare)."""
+    from indicators import webapp
+
+    monkeypatch.setenv("DASHBOARD_DB", str(store_path))
+    return webapp
+
+
+def _sent(figure) -> dict:
+    """A figure as st.plotly_chart sends it to the browser (its spec, parsed)."""
+    import json
+
+    import plotly.io
+    import plotly.tools
+
+    return json.loads(plotly.io.to_json(
+        plotly.tools.return_figure_from_figure_or_data(figure, validate_figure=True),
+        validate=False))
+
+
+def test_cached_charts_send_the_same_figure_as_one_built_afresh(cached, reader, config):
+    from indicators import goals, omatiimi, phenomena, queries, review
+    from indicators.figures import (
+        funnel_figure,
+        run_chart_figure,
+        series_figure,
+        stacked_bars_figure,
+    )
+    from indicators.goal_figures import key_result_figure
+    from indicators.i18n import t
+
+    version = cached.version()
+    indicators = config.indicators
+    for result in goals.evaluate(reader, config)[:4]:
+        for lang in ("fi", "sv"):
+            assert _sent(cached.goal_figure(version, result.key_result_id, lang)) == \
+                _sent(key_result_figure(result, config, lang))
+
+    pack = review.build_pack(reader, config, "HV07", "2026Q3")
+    item = review.changed_key_results(pack)[0]
+    assert _sent(cached.review_figure(version, "HV07", "2026Q3", item.result.key_result_id,
+                                      "fi")) == _sent(key_result_figure(item.result, config))
+
+    phenomenon = config.phenomena[0]
+    indicator = indicators[phenomenon.indicator_ids[0]]
+    frame = queries.series(reader, indicator, ["SK051"], level=phenomena.chart_level(indicator))
+    verdict = phenomena.verdict_for(frame, indicator, phenomenon.first_action_start())
+    median, highlight = phenomena.chart_marks(verdict)
+    assert _sent(cached.run_chart(version, phenomenon.id, indicator.id, "SK051", "fi")) == \
+        _sent(run_chart_figure(frame, indicator, config.areas["SK051"].name("fi"), median,
+                               phenomena.action_lines(phenomenon), highlight))
+
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    names = {c: config.areas[c].name("fi") for c in municipalities}
+    points, _, target = queries.funnel_points(reader, indicator, municipalities,
+                                              config.county_code,
+                                              phenomena.funnel_level(indicator))
+    assert _sent(cached.funnel_chart(version, indicator.id, "KU109", "fi")) == \
+        _sent(funnel_figure(points, indicator, target, config.areas["HV07"].short("fi"), names,
+                            "KU109"))
+
+    felt = indicators["omatiimi_felt_helped"]
+    monthly = queries.series(reader, felt, ["SK051"], level="month")
+    assert _sent(cached.omatiimi_trend_chart(version, felt.id, "SK051", "fi")) == \
+        _sent(omatiimi.trend_figure(monthly, felt, config.areas["SK051"].name("fi"),
+                                    omatiimi.rollout_events(config, "SK051")))
+    lead = indicators[omatiimi.LEAD_TIME]
+    cells = queries.group_cells(reader, lead, ["SK051"], "month")
+    assert _sent(cached.group_bars_chart(version, lead.id, "SK051", "month", True, "fi")) == \
+        _sent(stacked_bars_figure(cells, lead, config.areas["SK051"].name("fi"),
+                                  groups=[(g.code, g.name.fi) for g in lead.groups], share=True,
+                                  events=omatiimi.rollout_events(config, "SK051")))
+    regions = (*config.region_codes, config.county_code)
+    compared = omatiimi.with_volume(queries.series(reader, felt, regions, level="quarter"), felt)
+    assert _sent(cached.omatiimi_compare_chart(version, felt.id, regions, "quarter", "fi")) == \
+        _sent(series_figure(compared, felt, {c: config.areas[c].short("fi") for c in regions},
+                            volume_label=t("omatiimi.volume_label.responses", "fi")))
+
+    anxiety = indicators["anxiety_gr8_9"]
+    areas = ("SK053", "HV07", "SSS")
+    shown = queries.series(reader, anxiety, list(areas), level="year")
+    assert _sent(cached.series_chart(version, anxiety.id, areas, "total", "total", "year",
+                                     "en")) == \
+        _sent(series_figure(shown, anxiety, {c: config.areas[c].name("en") for c in areas
+                                             if c in set(shown["area_code"])}, "en"))
+
+
+def test_a_cached_figure_is_a_copy_a_page_cannot_spoil(cached, reader, config):
+    from indicators import goals
+
+    key_result_id = goals.evaluate(reader, config)[0].key_result_id
+    version = cached.version()
+    figure = cached.goal_figure(version, key_result_id, "fi")
+    before = _sent(figure)
+    figure.update_layout(title="muutettu", height=999)
+    figure.data[0].update(name="muutettu")
+    assert _sent(cached.goal_figure(version, key_result_id, "fi")) == before
+
+
+def test_cached_tables_and_words_are_those_of_the_uncached_functions(cached, reader, config):
+    import pyarrow as pa
+
+    from indicators import goals, omatiimi, phenomena, queries, review
+    from indicators.brief import brief_csv, brief_html, build_brief
+    from indicators.downloads import to_excel_csv
+    from indicators.goal_figures import key_result_table, key_result_text
+    from indicators.review_texts import page_tables
+
+    version = cached.version()
+    result = goals.evaluate(reader, config)[0]
+    table = cached.goal_table(version, result.key_result_id, "sv")
+    assert table.equals(pa.Table.from_pandas(key_result_table(result, config, "sv")))
+    assert table.to_pandas().equals(key_result_table(result, config, "sv"))
+
+    pack = review.build_pack(reader, config, "SK051", "2026Q3")
+    tables = cached.review_tables(version, "SK051", "2026Q3", "fi")
+    expected = page_tables(pack, config)
+    assert list(tables) == list(expected)
+    assert all(tables[s].equals(expected[s]) for s in tables)
+    item = pack.key_results[0]
+    words, table = cached.review_chart_words(version, "SK051", "2026Q3",
+                                             item.result.key_result_id, "fi")
+    assert words == key_result_text(item.result, config)
+    assert table.equals(key_result_table(item.result, config))
+
+    phenomenon = config.phenomena[1]
+    for indicator_id in phenomenon.indicator_ids:
+        indicator = config.indicators[indicator_id]
+        frame = queries.series(reader, indicator, ["KU061"],
+                               level=phenomena.chart_level(indicator))
+        assert cached.phenomenon_verdict(version, phenomenon.id, indicator_id, "KU061") == \
+            phenomena.verdict_for(frame, indicator, phenomenon.first_action_start())
+    indicator = config.indicators[phenomenon.indicator_ids[0]]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    view = phenomena.funnel_view(*queries.funnel_points(
+        reader, indicator, municipalities, config.county_code,
+        phenomena.funnel_level(indicator)), indicator,
+        {c: config.areas[c].name("fi") for c in municipalities})
+    funnel = cached.funnel_view(version, indicator.id, "fi")
+    assert (funnel.period, funnel.target, funnel.summary, funnel.hidden) == \
+        (view.period, view.target, view.summary, view.hidden)
+    assert funnel.points.equals(view.points) and funnel.table.equals(view.table)
+    brief = build_brief(reader, config, phenomenon, "KU061", "fi")
+    assert cached.arkitiimi_files(version, phenomenon.id, "KU061", "fi") == \
+        (brief_html(brief, "fi"), brief_csv(brief, "fi"))
+
+    felt = config.indicators["omatiimi_felt_helped"]
+    trend = cached.omatiimi_trend(version, felt.id, "SK053", "fi")
+    expected_trend = omatiimi.trend_view(queries.series(reader, felt, ["SK053"], level="month"),
+                                         felt)
+    assert (trend.chart, trend.signals, trend.download) == \
+        (expected_trend.chart, expected_trend.signals, expected_trend.download)
+    assert trend.table.equals(expected_trend.table)
+    lead = config.indicators[omatiimi.LEAD_TIME]
+    groups = cached.omatiimi_groups(version, lead.id, "SK053", "quarter", "fi")
+    expected_groups = omatiimi.group_view(
+        queries.group_cells(reader, lead, ["SK053"], "quarter"), lead)
+    assert groups.lead.equals(expected_groups.lead)
+    assert groups.table.equals(expected_groups.table)
+    regions = (*config.region_codes, config.county_code)
+    compare = cached.omatiimi_compare(version, felt.id, regions, "month", "fi")
+    expected_compare = omatiimi.compare_view(
+        omatiimi.with_volume(queries.series(reader, felt, regions, level="month"), felt), felt,
+        {c: config.areas[c].short("fi") for c in regions})
+    assert (compare.summary, compare.all_hidden) == \
+        (expected_compare.summary, expected_compare.all_hidden)
+    assert compare.table.equals(expected_compare.table)
+    assert cached.omatiimi_rollout(version, "en").equals(omatiimi.rollout_table(config, "en"))
+
+    anxiety = config.indicators["anxiety_gr8_9"]
+    assert cached.export_csv(version, anxiety.id, "SK053", "fi") == to_excel_csv(
+        queries.export_frame(reader, config, anxiety, "SK053", "fi"), "fi")
+
+
+def test_a_saved_check_in_shows_in_the_cached_views_at_once(store_path, tmp_path, monkeypatch,
+                                                            config):
+    from datetime import date
+
+    from indicators import auth, checkins, webapp
+    from indicators.i18n import t
+    from indicators.store import StoreReader
+
+    db = tmp_path / "store.duckdb"
+    shutil.copy(store_path, db)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    key_result_id = "contacts_attention_hml"
+    before = webapp.version()
+    old_words, old_table = webapp.goal_checkins(before, key_result_id, "fi")
+    old_csv = webapp.checkins_csv(before, (key_result_id,), "fi")
+    checkin = checkins.CheckIn(key_result_id, "2026Q3", 9, "Jonot lyhenivät", "Koska",
+                               "Jatkamme", "Hämeenlinnan seutu", date(2026, 11, 3))
+    checkins.save(db, checkin, config, actor=auth.maintainer("test:cache"),
+                  today=date(2026, 11, 15))
+    after = webapp.version()
+    assert after != before
+    latest = webapp.latest_checkins(after)[key_result_id]
+    assert (latest["quarter"], latest["seen"], latest["confidence"]) == \
+        ("2026Q3", "Jonot lyhenivät", 9)
+    words, table = webapp.goal_checkins(after, key_result_id, "fi")
+    assert words.endswith("7–9/2026: 9") and words != old_words
+    shown = table.to_pandas()
+    assert shown.iloc[0][t("goals.checkin.col.seen", "fi")] == "Jonot lyhenivät"
+    assert len(shown) >= len(old_table.to_pandas())
+    assert "Jonot lyhenivät" in webapp.checkins_csv(after, (key_result_id,), "fi").decode(
+        "utf-8") and "Jonot lyhenivät" not in old_csv.decode("utf-8")
+    with StoreReader(db) as reader:
+        assert webapp.latest_checkins(after) == checkins.latest_by_key_result(
+            checkins.history(reader))
