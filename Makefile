@@ -41,9 +41,11 @@ lint: $(DEV_STAMP)
 demo: $(RUNTIME_STAMP)
 	$(PY) -m indicators demo
 
-# figures, not tests: warm page reruns against an empty page (bench/results.json)
-bench: $(RUNTIME_STAMP)
-	$(PY) -m indicators bench
+# figures, not tests (bench/results.json): page reruns on the demo and a generated national
+# dataset, the national import against DuckDB's read_csv, cold start and 10 concurrent sessions
+# in headless Chromium, peak memory. `make bench ARGS=--quick` for a small version.
+bench: $(DEV_STAMP) chromium
+	$(PY) -m indicators bench $(ARGS)
 
 # Debian's chromium for the real-browser tests (Playwright drives /usr/bin/chromium; no downloads).
 chromium:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from indicators import timing
 from indicators.app_icon import app_icon
 from indicators.config import ConfigError
 from indicators.i18n import t
@@ -29,6 +30,7 @@ from indicators.webapp import (
     url_choice,
 )
 
+run_started = timing.start()  # None unless env DASHBOARD_TIMING_LOG is set (benchmark)
 carry_params()  # the page menu drops the query string: language, area and indicator come back
 lang = current_language()
 st.set_page_config(page_title=t("app.title", lang), page_icon=app_icon(), layout="wide",
@@ -90,5 +92,8 @@ if kind == "demo":
 elif kind == "mixed":
     st.warning(t("app.mixed_banner", lang), icon=":material/science:")
 
-navigation.run()
-share_control(navigation.url_path)  # after the page ran: the URL now holds its whole view
+try:
+    navigation.run()
+    share_control(navigation.url_path)  # after the page ran: the URL now holds its whole view
+finally:  # a run a page ended with st.stop or st.rerun is a run too
+    timing.finish(run_started, next(name for name, page in PAGES.items() if page is navigation))
