@@ -168,7 +168,7 @@ def check_canonical_csv(path: Path, name: str, config: Config, *,
         phases["read_s"] = time.perf_counter() - started
 
         started = time.perf_counter()
-        if not _no_personal_data(con, headers, rows, name):
+        if not _no_personal_data(con, headers, canonical, rows, name):
             return None
         phases["scan_s"] = time.perf_counter() - started
 
@@ -184,8 +184,8 @@ def check_canonical_csv(path: Path, name: str, config: Config, *,
     return BulkResult(frame, preview, phases)
 
 
-def _no_personal_data(con: duckdb.DuckDBPyConnection, headers: list[str], rows: int,
-                      name: str) -> bool:
+def _no_personal_data(con: duckdb.DuckDBPyConnection, headers: list[str],
+                      canonical: dict[str, str], rows: int, name: str) -> bool:
     """True when the personal-data guard certainly finds nothing: the headers pass the guard's
     own scan, no column has a different value on (nearly) every row, and no value of a
     dimension column looks like an identity code, e-mail address or phone number. Numbers that
@@ -199,6 +199,15 @@ def _no_personal_data(con: duckdb.DuckDBPyConnection, headers: list[str], rows: 
             "FROM r").fetchone()  # the header is an alias from COLUMN_ALIASES (checked above)
         if filled >= MIN_ROWS_PER_PERSON and filled * 2 >= rows and distinct == filled:
             return False  # could be one row per person: the detailed guard decides
+    for canonical_name in ("indicator", "area", "period", "sex", "grp", "status"):
+        column = canonical.get(canonical_name)
+        if column is None:
+            continue
+        values = [v for (v,) in con.execute(
+            f'SELECT DISTINCT "{column}" FROM r '  # noqa: S608 - alias from the allow-list
+            f'WHERE "{column}" IS NOT NULL LIMIT 100001').fetchall()]
+        if len(values) > 100_000 or _looks_personal(values):
+            return False
     return True
 
 
@@ -208,17 +217,6 @@ def _looks_personal(values: list[str]) -> bool:
 
 def _all_rows_clean(con: duckdb.DuckDBPyConnection, canonical: dict[str, str]) -> bool:
     """Whether every row passes every check in SQL (one pass over the table)."""
-    def col(name: str) -> str | None:
-        return canonical.get(name)
-
-    for dimension in ("indicator", "area", "period", "sex", "grp", "status"):
-        if col(dimension) is None:
-            continue
-        values = [v for (v,) in con.execute(
-            f'SELECT DISTINCT "{col(dimension)}" FROM r '  # noqa: S608 - alias from the allow-list
-            "WHERE \"{0}\" IS NOT NULL LIMIT 100000".format(col(dimension))).fetchall()]
-        if _looks_personal(values):
-            return False
     query = _checked_sql(canonical) + """
         SELECT COUNT(*) FILTER (WHERE clean IS NOT TRUE) AS unclean,
                COUNT(*) - COUNT(DISTINCT (ind, area, period,
