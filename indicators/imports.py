@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from indicators import audit, auth
-from indicators.bulk_check import check_canonical_csv
+from indicators.bulk_check import BulkResult, check_canonical_csv
 from indicators.config import Config
 from indicators.ingest import (
     STORE_COLUMNS,
@@ -116,7 +116,7 @@ def check_file(path: Path, config: Config, *, display_name: str | None = None,
     return report, result
 
 
-def _sql_checked(path: Path, name: str, config: Config, max_bytes: int):
+def _sql_checked(path: Path, name: str, config: Config, max_bytes: int) -> BulkResult | None:
     """The SQL gate's result for a canonical CSV within the size limit, else None."""
     try:
         if path.suffix.lower() != ".csv" or not 0 < path.stat().st_size <= max_bytes:

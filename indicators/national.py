@@ -14,7 +14,7 @@ Everything is synthetic and deterministic: no real figures, no people.
 from __future__ import annotations
 
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -193,7 +193,6 @@ def write_config(dest: Path, scale: Scale = FULL, base: Path = DEFAULT_CONFIG_DI
         with (dest / name).open("w", encoding="utf-8") as handle:
             handle.write(header)
             yaml.safe_dump(document, handle, allow_unicode=True, sort_keys=False, width=100)
-    (dest / "scale.yaml").write_text(yaml.safe_dump(asdict(scale)), encoding="utf-8")
     return load_config(dest)
 
 

@@ -473,14 +473,20 @@ def omatiimi_groups(store_version: str, indicator_id: str, area: str, level: str
     return omatiimi.group_view(cells, get_config().indicators[indicator_id], lang)
 
 
+def _omatiimi_compared(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                       level: str) -> pd.DataFrame:
+    """The areas' series with the volume the comparison shows beside the rate."""
+    return omatiimi.with_volume(series(store_version, indicator_id, area_codes, "total", "total",
+                                       level), get_config().indicators[indicator_id])
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
 def omatiimi_compare(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
                      level: str, lang: str) -> omatiimi.CompareView:
     """An Omatiimi indicator's areas side by side (short names), in words and as a table."""
     config = get_config()
     indicator = config.indicators[indicator_id]
-    compared = omatiimi.with_volume(
-        series(store_version, indicator_id, area_codes, "total", "total", level), indicator)
+    compared = _omatiimi_compared(store_version, indicator_id, area_codes, level)
     return omatiimi.compare_view(compared, indicator,
                                  {c: config.areas[c].short(lang) for c in area_codes}, lang)
 
@@ -531,8 +537,7 @@ def _omatiimi_compare_spec(store_version: str, indicator_id: str, area_codes: tu
                            level: str, lang: str) -> dict:
     config = get_config()
     indicator = config.indicators[indicator_id]
-    compared = omatiimi.with_volume(
-        series(store_version, indicator_id, area_codes, "total", "total", level), indicator)
+    compared = _omatiimi_compared(store_version, indicator_id, area_codes, level)
     noun = omatiimi.volume_noun(indicator)
     return series_figure(compared, indicator, {c: config.areas[c].short(lang) for c in area_codes},
                          lang, volume_label=t(f"omatiimi.volume_label.{noun}", lang)
@@ -551,11 +556,22 @@ def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
     return goals.evaluate(reader(), get_config())
 
 
+def _key_result(store_version: str, key_result_id: str) -> goals.KeyResultProgress:
+    return next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
+
+
+def _pack_item(store_version: str, area_code: str, quarter: str,
+               key_result_id: str) -> review.KeyResultItem:
+    """A key result as a review pack holds it (as the figures stood at the quarter's end)."""
+    pack = review_pack(store_version, area_code, quarter)
+    return next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
+
+
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
 def _goal_figure_spec(store_version: str, key_result_id: str, lang: str) -> dict:
     from indicators.goal_figures import key_result_figure
 
-    result = next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
+    result = _key_result(store_version, key_result_id)
     return key_result_figure(result, get_config(), lang).to_dict()
 
 
@@ -570,7 +586,7 @@ def goal_table(store_version: str, key_result_id: str, lang: str) -> pa.Table:
     """A key result's chart as a table (`goal_figures.key_result_table`), for its card."""
     from indicators.goal_figures import key_result_table
 
-    result = next(r for r in goal_results(store_version) if r.key_result_id == key_result_id)
+    result = _key_result(store_version, key_result_id)
     return arrow_table(key_result_table(result, get_config(), lang))
 
 
@@ -579,8 +595,7 @@ def _review_figure_spec(store_version: str, area_code: str, quarter: str, key_re
                         lang: str) -> dict:
     from indicators.goal_figures import key_result_figure
 
-    pack = review_pack(store_version, area_code, quarter)
-    item = next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
+    item = _pack_item(store_version, area_code, quarter, key_result_id)
     return key_result_figure(item.result, get_config(), lang).to_dict()
 
 
@@ -606,8 +621,7 @@ def review_chart_words(store_version: str, area_code: str, quarter: str, key_res
     from indicators.goal_figures import key_result_table, key_result_text
 
     config = get_config()
-    pack = review_pack(store_version, area_code, quarter)
-    item = next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
+    item = _pack_item(store_version, area_code, quarter, key_result_id)
     return (key_result_text(item.result, config, lang),
             key_result_table(item.result, config, lang))
 

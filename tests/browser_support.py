@@ -3,19 +3,14 @@ served by `streamlit run` on a free loopback port against a store file of the te
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from indicators import bench_server
 from indicators.settings import REPO_ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,42 +27,12 @@ BROWSER_MARKS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def serve(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free port; yields the base URL, stops the server after."""
-    port = free_port()
-    env = dict(os.environ, DASHBOARD_DB=str(db), **(extra_env or {}))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            process.kill()
-            raise RuntimeError("streamlit did not start: "
-                               + process.stdout.read().decode()[-2000:])
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    """`streamlit run dashboard.py` on a free port; yields the base URL, stops the server after
+    (the benchmark's server: its output goes to a file, never to a pipe nobody reads)."""
+    with bench_server.serve(db, env=extra_env) as server:
+        yield server.url
 
 
 def wait_until_rendered(page, timeout_ms: int = 60000) -> None:
