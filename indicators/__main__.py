@@ -256,6 +256,75 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from indicators import fetch
+    from indicators.config import load_config
+    from indicators.http_fetch import FetchError, describe_all
+    from indicators.i18n import t
+    from indicators.settings import sources_dir
+    from indicators.store import StoreLockedError
+
+    if args.timeout is not None and args.timeout <= 0:
+        _err("error: --timeout must be more than 0 seconds")
+        return 2
+    config = load_config()
+    sources = list(fetch.SOURCES) if args.source == "all" else [args.source]
+    if args.indicator and args.source != "sotkanet":
+        _err("error: --indicator is for `fetch sotkanet`")
+        return 2
+    if args.base_url and len(sources) > 1:
+        _err("error: --base-url names one source's address: fetch one source at a time")
+        return 2
+    try:
+        years = fetch.parse_years(args.years) if args.years else fetch.default_years()
+        options = {source: fetch.options_for(
+            source, config, sources_dir=sources_dir(), base_url=args.base_url, years=years,
+            timeout_s=args.timeout, retries=args.retries, from_cache=args.from_cache,
+            indicators=args.indicator if source == "sotkanet" else None) for source in sources}
+        plans = {source: (fetch.sotkanet_plan(config, o.base_url, years, o.indicators)
+                          if source == "sotkanet" else
+                          fetch.population_plan(config, o.base_url, years))
+                 for source, o in options.items()}
+    except FetchError as error:
+        _err(error.message(args.lang))
+        return 2
+    except ValueError as error:
+        _err(f"error: {error}")
+        return 2
+    if args.dry_run:
+        for source, plan in plans.items():
+            for line in describe_all(plan.requests):
+                sys.stdout.write(line + "\n")
+            _err(t("fetch.cli.dry_run", args.lang, source=t(f"fetch.source.{source}", args.lang),
+                   requests=len(plan.requests), indicators=", ".join(plan.indicators),
+                   years=f"{years[0]}–{years[-1]}"))
+        return 0
+    store = db_path()
+    if not store.exists():
+        from indicators.build import ensure_store
+
+        ensure_store(store, config, actor=operator())
+    failed = 0
+    for source in sources:
+        name = t(f"fetch.source.{source}", args.lang)
+        try:
+            result = fetch.refresh(source, config, store, options[source], actor=operator())
+        except StoreLockedError:
+            return _locked(args.lang, 60.0)
+        except fetch.RefreshFailed as failure:
+            _err(t("fetch.cli.failed", args.lang, source=name))
+            for line in failure.messages(args.lang):
+                _err(f"  {line}")
+            failed += 1
+            continue
+        key = "fetch.cli.unchanged" if result.unchanged else "fetch.cli.refreshed"
+        _err(t(key, args.lang, source=name, requests=result.requests, rows=result.rows,
+               changed=result.changed, import_id=result.import_id, raw_dir=str(result.raw_dir)))
+        for code, params in result.notes:
+            _err("  " + t(f"import.note.{code}", args.lang, **params))
+    return 1 if failed else 0
+
+
 def cmd_catalogue_entry(args: argparse.Namespace) -> int:
     from indicators.sotkanet import draft_yaml
 
@@ -647,6 +716,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="skip the browser part (cold start, concurrency, memory)")
     bench.add_argument("--out", default="bench/results.json", help="the JSON file to write")
     bench.set_defaults(func=cmd_bench)
+
+    fetch_cmd = sub.add_parser(
+        "fetch", help="refresh open data: Sotkanet's indicators of the catalogue, or the "
+                      "population from Statistics Finland (the only command that uses the "
+                      "network)")
+    fetch_cmd.add_argument("source", choices=["sotkanet", "population", "all"],
+                           help="what to refresh (all: the population first, then Sotkanet)")
+    fetch_cmd.add_argument("--indicator", nargs="+", metavar="ID",
+                           help="only these Sotkanet indicators (catalogue ids or Sotkanet "
+                                "numbers; default: every catalogue indicator with "
+                                "source_ref sotkanet:<id>)")
+    fetch_cmd.add_argument("--years", help="e.g. 2019-2025 (default: 2019 to last year)")
+    fetch_cmd.add_argument("--base-url", help="the source's address, e.g. a mirror or proxy "
+                                              "(default: config/site.yaml sources:, else the "
+                                              "public address)")
+    fetch_cmd.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                           help="give up on an unanswered request after this long (default: "
+                                "site.yaml sources:, else 30)")
+    fetch_cmd.add_argument("--retries", type=int, choices=range(0, 6), metavar="N",
+                           help="retries after a timeout, a lost connection, 429 or 5xx, with "
+                                "growing pauses (0-5; default: site.yaml sources:, else 3)")
+    fetch_cmd.add_argument("--dry-run", action="store_true",
+                           help="print the requests it would make, fetch nothing")
+    fetch_cmd.add_argument("--from-cache", action="store_true",
+                           help="re-use answers stored by an earlier fetch (same URL and body) "
+                                "instead of the network; fails if one is missing")
+    fetch_cmd.add_argument("--lang", choices=LANGUAGES, default="fi",
+                           help="language of the messages (default: Finnish)")
+    fetch_cmd.set_defaults(func=cmd_fetch)
 
     entry = sub.add_parser("catalogue-entry",
                            help="draft a catalogue entry from Sotkanet indicator metadata")

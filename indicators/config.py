@@ -276,6 +276,12 @@ class Indicator(_Strict):
     # does not show, so they need not be hidden there (unlike a disclosure_group, which links
     # both ways).
     denominator_from: IndicatorId | None = None
+    # A population indicator (e.g. population_0_17, fetched from Statistics Finland) that gives
+    # this indicator's denominator where a file brings only a numerator: the row's denominator
+    # is the stored population of the same area and year, and its value is computed from both.
+    # Rows that bring a value or a denominator keep them (a source's own figure is never
+    # forced to agree with our population figures).
+    denominator_population: IndicatorId | None = None
     # A mean of changes (ORS change between meetings) may be negative: its value and its
     # numerator (the sum of the changes) are then allowed below zero. Only for means.
     signed: bool = False
@@ -538,14 +544,25 @@ class Accessibility(_Strict):
     supervisor: Supervisor
 
 
+class SourceSettings(_Strict):
+    """Where an open-data source is fetched from: its public address, or a mirror or proxy
+    (a local one is allowed here, unlike `public_url`)."""
+
+    base_url: Url
+    timeout_s: float = Field(default=30.0, gt=0, le=600)
+    retries: int = Field(default=3, ge=0, le=5)
+
+
 class SiteFile(_Strict):
     """Facts about the deployment: the address people open the dashboard at (links in exported
-    packs and slides point there, never to localhost) and the accessibility statement's
-    feedback channel."""
+    packs and slides point there, never to localhost), the accessibility statement's
+    feedback channel, and where open data is fetched from (`sources:`)."""
 
     public_url: Url | None = None
     publisher: Texts | None = None
     accessibility: Accessibility | None = None
+    sources: dict[Literal["sotkanet", "population"], SourceSettings] = Field(
+        default_factory=dict)
 
     @model_validator(mode="after")
     def _not_local(self) -> SiteFile:
@@ -886,9 +903,7 @@ def _denominator_sources(themes: list[ThemeFile], file_of: dict[str, str]) -> li
         where = f"indicators({ind.id}).denominator_from"
         other = by_id.get(other_id)
         if other is None:
-            out.append(ConfigIssue(file_of[ind.id], where, "unknown_indicator",
-                                   f"indicator {other_id} is not in the catalogue",
-                                   {"id": other_id}))
+            out.append(_unknown_indicator(file_of[ind.id], where, other_id))
             continue
         if other.kind not in ("count", "mean") or other.period_type != ind.period_type:
             out.append(ConfigIssue(file_of[ind.id], where, "bad_denominator_source",
@@ -904,8 +919,35 @@ def _denominator_sources(themes: list[ThemeFile], file_of: dict[str, str]) -> li
                 break
             seen.add(current.id)
             current = by_id.get(current.denominator_from)
+    out.extend(_population_denominators(by_id, file_of))
     if not out:
         out.extend(_group_cycles(by_id, file_of))
+    return out
+
+
+def _unknown_indicator(file: str, where: str, other_id: str) -> ConfigIssue:
+    return ConfigIssue(file, where, "unknown_indicator",
+                       f"indicator {other_id} is not in the catalogue", {"id": other_id})
+
+
+def _population_denominators(by_id: dict[str, Indicator],
+                             file_of: dict[str, str]) -> list[ConfigIssue]:
+    """`denominator_population` names a yearly count of the catalogue, for a yearly proportion
+    or rate (a population is counted once a year, on 31 December)."""
+    out: list[ConfigIssue] = []
+    for ind in by_id.values():
+        other_id = ind.denominator_population
+        if other_id is None:
+            continue
+        where = f"indicators({ind.id}).denominator_population"
+        other = by_id.get(other_id)
+        if other is None:
+            out.append(_unknown_indicator(file_of[ind.id], where, other_id))
+        elif (other.kind != "count" or other.period_type != "year" or ind.period_type != "year"
+              or ind.kind not in ("proportion", "rate")):
+            out.append(ConfigIssue(file_of[ind.id], where, "bad_population_denominator",
+                                   f"{other_id} must be a yearly count, for a yearly proportion "
+                                   "or rate", {"id": other_id}))
     return out
 
 

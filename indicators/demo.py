@@ -386,6 +386,22 @@ def _therapy_guarantee(config: Config, ind: Indicator) -> list[dict[str, object]
     return _region_monthly(config, ind, THERAPY_MONTHS, make)
 
 
+def _population(size: Callable[[Area, int], float]) -> Generator:
+    """A yearly population count (31 Dec) per municipality and for the whole country; the store
+    sums regions and the county."""
+
+    def generate(config: Config, ind: Indicator) -> list[dict[str, object]]:
+        return [_row(ind, area.code, str(year), round(size(area, year)), None)
+                for area in _base_areas(config, ind) for year in YEARS]
+
+    return generate
+
+
+def _residents(area: Area, year: int) -> float:
+    """All residents in a year: the 2024 figure with a mild decline."""
+    return area.population * (1 - 0.002 * (year - 2024))
+
+
 GENERATORS: dict[str, Callable[[Config, Indicator], list[dict[str, object]]]] = {
     "fc_contacts_attention": _fc_contacts,
     "adhd_medication_5_17": _yearly_rate(32.0, 0.09, sexes=(("male", 1.45), ("female", 0.55)),
@@ -410,6 +426,9 @@ GENERATORS: dict[str, Callable[[Config, Indicator], list[dict[str, object]]]] = 
     "therapy_guarantee_met": _therapy_guarantee,
     "exercise_counselling_referrals": _yearly_rate(1.6, 0.12, age_share=0.6),
     **{ind_id: _omatiimi for ind_id in OMATIIMI_FIELDS},
+    # the same 0-17 figure the per-1 000 rates above divide by, so the two agree
+    "population_total": _population(_residents),
+    "population_0_17": _population(_children),
 }
 
 

@@ -11,10 +11,12 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from indicators import audit, auth
@@ -141,11 +143,17 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: auth.Pri
                 source: str = "file", display_name: str | None = None, sheet: str | None = None,
                 regions_path: Path | None = None,
                 max_bytes: int = DEFAULT_MAX_BYTES,
-                lock_timeout_s: float = 60.0) -> ImportReport:
+                lock_timeout_s: float = 60.0,
+                also: Callable[[duckdb.DuckDBPyConnection, ImportReport], None] | None = None,
+                ) -> ImportReport:
     """Validate and import one file; on any problem the store is left unchanged.
 
     Waits up to `lock_timeout_s` for another writer to finish, then raises `StoreLockedError`
     (nothing changed). Refuses anyone but a maintainer (`auth.NotAllowedError`) before reading.
+    `also(con, report)` runs in the same transaction after the rows are stored, with the
+    report's `import_id` and `changed` set (a refresh from an open-data source records its
+    provenance with them); when the file changes nothing, it runs in a transaction of its own
+    with `report.unchanged` set and no import id.
     """
     name = auth.require_writer(actor, "import")
     report, result = check_file(path, config, display_name=display_name, sheet=sheet,
@@ -165,9 +173,16 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: auth.Pri
                          detail={"import_id": import_id, "rows": report.rows,
                                  "changed": changed, "source": source},
                          sha256=report.sha256)
+            if also is not None:
+                report.import_id, report.changed = import_id, changed
+                also(con, report)
             written = time.perf_counter()
     except NothingChanged:
         report.unchanged = True
+        report.import_id, report.changed = None, 0
+        if also is not None:
+            with write_transaction(store_path, actor=actor, lock_timeout_s=lock_timeout_s) as con:
+                also(con, report)
         return report
     report.phases["write_s"] = written - opened
     report.phases["replace_s"] = (opened - started) + (time.perf_counter() - written)

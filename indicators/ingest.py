@@ -280,6 +280,8 @@ def import_observations(
             # the sums need it even when a file gives only the value
             missing_count = part["numerator"].isna() & part["value"].notna()
             part.loc[missing_count, "numerator"] = part.loc[missing_count, "value"]
+        if indicator.denominator_population is not None:
+            part = _with_population_denominators(con, indicator, part, rows)
         missing_value = part["value"].isna()
         if missing_value.any():
             part.loc[missing_value, "value"] = compute_value(
@@ -302,6 +304,34 @@ def import_observations(
          source, actor, "ok"],
     )
     return import_id, changed
+
+
+def _with_population_denominators(con: duckdb.DuckDBPyConnection, indicator: Indicator,
+                                  part: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows that bring only a numerator get the population of their area and year as their
+    denominator (sex and group totals only: the population is not split further). The same
+    file's population rows come first, then the store's current figures."""
+    need = (part["denominator"].isna() & part["numerator"].notna() & part["value"].isna()
+            & (part["sex"] == "total") & (part["grp"] == "total"))
+    if not need.any():
+        return part
+    population_id = indicator.denominator_population
+    stored = con.execute(
+        "SELECT area_code, period, value FROM observation WHERE indicator_id = ? "
+        "AND sex = 'total' AND grp = 'total' AND value IS NOT NULL", [population_id]).fetchall()
+    lookup = {(str(area), str(period)): float(value) for area, period, value in stored}
+    same_file = rows[(rows["indicator_id"] == population_id) & (rows["sex"] == "total")
+                     & (rows["grp"] == "total")]
+    for area, period, value, numerator in same_file[
+            ["area_code", "period", "value", "numerator"]].itertuples(index=False):
+        figure = value if pd.notna(value) else numerator
+        if pd.notna(figure):
+            lookup[(str(area), str(period))] = float(figure)
+    part = part.copy()
+    part.loc[need, "denominator"] = [
+        lookup.get((str(area), str(period)), float("nan"))
+        for area, period in part.loc[need, ["area_code", "period"]].itertuples(index=False)]
+    return part
 
 
 def set_meta(con: duckdb.DuckDBPyConnection, **values: str) -> None:

@@ -23,6 +23,12 @@ def accounts_path() -> Path:
     return Path(os.environ.get("DASHBOARD_ACCOUNTS") or db_path().parent / "accounts.json")
 
 
+def sources_dir() -> Path:
+    """Raw answers of the open-data sources, with their provenance: env `DASHBOARD_SOURCES`,
+    else `sources/` beside the store (`data/sources/`). Never in git (.gitignore)."""
+    return Path(os.environ.get("DASHBOARD_SOURCES") or db_path().parent / "sources")
+
+
 def config_dir() -> Path:
     """The config directory: env `DASHBOARD_CONFIG` or `config/`."""
     return Path(os.environ.get("DASHBOARD_CONFIG") or DEFAULT_CONFIG_DIR)

@@ -62,3 +62,68 @@ def draft_yaml(path: Path) -> str:
     if limits:
         text += f"# Sotkanet limits: {json.dumps(limits, ensure_ascii=False)}\n"
     return text
+
+
+# -- the REST API (fetching lives in indicators.fetch; these only say what to ask) ------------
+
+API_PATH = "/rest/1.1"
+DEFAULT_BASE_URL = "https://sotkanet.fi"
+GENDERS = {"total": "total", "male": "male", "female": "female"}  # our sex -> Sotkanet gender
+
+
+def sotkanet_id(source_ref: str | None) -> int | None:
+    """`sotkanet:1086` -> 1086; None for another source."""
+    match = re.fullmatch(r"sotkanet:([0-9]+)", source_ref or "")
+    return int(match.group(1)) if match else None
+
+
+def regions_path() -> str:
+    return f"{API_PATH}/regions"
+
+
+def metadata_path(indicator: int) -> str:
+    return f"{API_PATH}/indicators/{indicator}"
+
+
+def data_query(indicator: int, years: list[int],
+               sexes: list[str]) -> tuple[str, list[tuple[str, str]]]:
+    """Path and parameters of one indicator's figures: `years` and `genders` repeat."""
+    params = [("indicator", str(indicator))]
+    params += [("years", str(year)) for year in years]
+    params += [("genders", GENDERS[sex]) for sex in sexes if sex in GENDERS]
+    return f"{API_PATH}/json", params
+
+
+class MetadataError(ValueError):
+    """Sotkanet's metadata of an indicator is not in the documented form."""
+
+
+def metadata_record(doc: Any, indicator_id: str, expected: int) -> dict[str, Any]:
+    """The fields the store keeps from `/rest/1.1/indicators/{id}`, checked."""
+    if not isinstance(doc, dict):
+        raise MetadataError("not an object")
+    found = doc.get("id")
+    if isinstance(found, bool) or not isinstance(found, int | str) or str(found) != str(expected):
+        raise MetadataError(f"id {found!r}, expected {expected}")
+    title = doc.get("title")
+    if not isinstance(title, dict) or not str(title.get("fi") or "").strip():
+        raise MetadataError("no Finnish title")
+    texts = _texts(title)
+    description = _texts(doc.get("description"))
+    organisation = doc.get("organization")
+    organisation_title = _texts(organisation.get("title") if isinstance(organisation, dict)
+                                else None)["fi"]
+    decimals = doc.get("decimals")
+    if decimals is not None and (isinstance(decimals, bool) or not isinstance(decimals, int)):
+        raise MetadataError(f"decimals {decimals!r}")
+    limits = doc.get("limits")
+    updated = doc.get("data-updated")
+    return {"indicator_id": indicator_id, "source": "sotkanet",
+            "source_ref": f"sotkanet:{expected}",
+            "title_fi": texts["fi"], "title_sv": texts["sv"], "title_en": texts["en"],
+            "description_fi": description["fi"], "description_sv": description["sv"],
+            "description_en": description["en"], "decimals": decimals,
+            "limits": json.dumps(limits, ensure_ascii=False, sort_keys=True)
+            if limits is not None else None,
+            "organisation": organisation_title,
+            "data_updated": str(updated) if updated is not None else None}

@@ -110,3 +110,11 @@ def value_markup(value: str, unit: str = "") -> str:
     small = f" <small>{escape(unit)}</small>" if unit else ""
     return f'<p class="card-value" style="font-size:1.75rem;font-weight:600;margin:0 0 0.25rem">' \
            f"{escape(value)}{small}</p>"
+
+
+def inert(text: object) -> str:
+    """Text from a source or a log as plain text in Markdown (no emphasis, links or HTML)."""
+    out = str(text)
+    for char in "\\`*_[]<>#|~$":
+        out = out.replace(char, "\\" + char)
+    return out

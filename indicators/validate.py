@@ -355,7 +355,9 @@ def _check_numbers(indicator: Indicator, numbers: dict[str, float | None],
     if "value" not in cells:
         return
     if value is None and (num is not None or den is not None) and text in MISSING_MARKERS:
-        bad("value_missing_with_counts", "value", text)
+        if not (indicator.denominator_population is not None and num is not None
+                and den is None and text == ""):  # the store takes the population as its
+            bad("value_missing_with_counts", "value", text)  # denominator and computes it
         return
     if value is not None and _value_range_problem(indicator, value):
         bad("value_out_of_range", "value", text, unit=indicator.unit)

@@ -29,6 +29,7 @@ from indicators import (
     queries,
     review,
 )
+from indicators import provenance as open_data
 from indicators.build import ensure_store, resync_with_config, store_matches_config
 from indicators.config import Config, Phenomenon, load_config
 from indicators.figures import (
@@ -132,6 +133,29 @@ def import_history(store_version: str) -> pd.DataFrame:
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
 def audit_entries(store_version: str, limit: int) -> pd.DataFrame:
     return audit.entries(reader(), limit)
+
+
+def failure_log_stamp() -> str:
+    """The failed-refresh log beside the store (`provenance.failure_log_path`) changes without
+    a new store version: its size and modification time join `source_status`'s cache key."""
+    try:
+        info = open_data.failure_log_path(db_path()).stat()
+    except OSError:
+        return "none"
+    return f"{info.st_size}:{info.st_mtime_ns}"
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
+def source_status(store_version: str, failures_stamp: str) -> dict[str, dict]:
+    """Each open-data source's latest refresh and its latest failed attempt after it
+    (`provenance.source_status`); pass `failure_log_stamp()` as `failures_stamp`."""
+    return open_data.source_status(reader(), db_path())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
+def source_metadata(store_version: str, indicator_id: str) -> dict | None:
+    """An indicator's metadata as its open-data source gave it, or None (never fetched)."""
+    return open_data.metadata_of(reader(), indicator_id)
 
 
 OIDC_KEYS = ("redirect_uri", "cookie_secret", "client_id", "client_secret",

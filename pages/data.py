@@ -1,16 +1,24 @@
 """Data (`/data`): upload → preview → validation report → confirm import; history with rollback;
-the indicator catalogue; which figures are demo and which are real."""
+the indicator catalogue; which figures are demo and which are real; the open-data sources'
+refresh status, and (maintainers) the one button that fetches them: the app's only network use."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, date
+from zoneinfo import ZoneInfo
+
 import pandas as pd
 import streamlit as st
+from babel.dates import format_time
 
-from indicators import audit, auth, imports, webapp
+from indicators import audit, auth, fetch, imports, webapp
+from indicators.formatting import BABEL_LOCALES, format_date
+from indicators.http_fetch import FetchError
 from indicators.i18n import t
-from indicators.settings import db_path
+from indicators.settings import db_path, sources_dir
 from indicators.store import StoreLockedError
-from indicators.ui_text import write_refusal_text
+from indicators.ui_text import inert, write_refusal_text
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -44,6 +52,182 @@ st.dataframe(pd.DataFrame({
                                                            strict=True)],
     t("data.col.latest_import", lang): prov["latest_import"].astype(int),
 }), hide_index=True, width="stretch")
+
+# ---------------------------------------------------------------- open data: status and refresh
+SHOWN_SOURCES = ("sotkanet", "population")  # as the section lists them
+REFRESH_ORDER = ("population", "sotkanet")  # population first: the denominators of the rates
+LOCAL_TIME = ZoneInfo("Europe/Helsinki")
+_REFRESH_RESULTS = "_open_data_results"
+_LOG = logging.getLogger(__name__)
+
+
+
+def when_text(value: object) -> str:
+    """A UTC time (naive, as stored, or ISO text with an offset) as local date and time."""
+    stamp = pd.Timestamp(value)
+    moment = stamp.to_pydatetime()
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(LOCAL_TIME)
+    return t("sources.when", lang, date=format_date(local.date(), lang),
+             time=format_time(local, format="short", locale=BABEL_LOCALES[lang]))
+
+
+def source_licence(source: str) -> str:
+    """The licence(s) the catalogue gives the source's indicators."""
+    if source == "sotkanet":
+        mine = [config.indicators[i] for i, _ in fetch.sotkanet_indicators(config)]
+    else:
+        mine = [i for i in config.indicators.values()
+                if (i.source_ref or "").startswith("statfin:")]
+    return ", ".join(sorted({i.licence for i in mine})) or "–"
+
+
+def source_address(source: str, latest: dict | None) -> str:
+    if latest is not None:
+        return str(latest["base_url"])
+    try:
+        return fetch.base_url_for(source, config)
+    except FetchError:
+        return "–"
+
+
+def failure_text(failure: dict) -> str:
+    """A logged failed attempt in words; a message whose parameters the log lacks falls back
+    to a general sentence rather than failing the page."""
+    code = str(failure.get("code") or "")
+    params = failure.get("params") or {}
+    try:
+        if code.startswith("import:"):
+            key = "sources.failure_import_row" if params.get("row") else "sources.failure_import"
+            return t(key, lang, file=params["file"], row=params.get("row"),
+                     problems=params.get("problems", 1))
+        return t(f"fetch.error.{code}", lang, **params)
+    except (KeyError, IndexError, ValueError):
+        return t("sources.failure_generic", lang)
+
+
+def metadata_value(field: str, value: object) -> str:
+    if value is None:
+        return "–"
+    if field == "data_updated":
+        try:
+            return format_date(date.fromisoformat(str(value)[:10]), lang)
+        except ValueError:
+            return str(value)
+    return str(value)
+
+
+def indicator_name(indicator_id: str) -> str:
+    known = config.indicators.get(indicator_id)
+    return known.name.get(lang) if known is not None else indicator_id
+
+
+def refresh_source(source: str) -> tuple[str, str]:
+    """Refresh one source as this session's principal; (kind, text) to show. Never raises, so
+    a failing source does not stop the next one."""
+    label = t(f"fetch.source.{source}", lang)
+    try:
+        options = fetch.options_for(source, config, sources_dir=sources_dir(),
+                                    lock_timeout_s=10.0)
+        result = fetch.refresh(source, config, db_path(), options, actor=webapp.principal())
+    except fetch.RefreshFailed as failure:
+        lines = "\n".join(f"- {inert(line)}" for line in failure.messages(lang))
+        return "error", t("sources.result.failed", lang, source=label) + "\n\n" + lines
+    except FetchError as error:  # the configured address itself is not usable
+        return "error", (t("sources.result.failed", lang, source=label) + "\n\n- "
+                         + inert(error.message(lang)))
+    except (auth.NotAllowedError, StoreLockedError) as exc:
+        return "error", f"{label}: {write_refusal_text(exc, lang)}"
+    except Exception as exc:  # keep the other source going; the log has the traceback
+        _LOG.exception("refreshing %s failed", source)
+        return "error", (t("sources.result.failed", lang, source=label) + " "
+                         + t("sources.result.unexpected", lang, error=type(exc).__name__))
+    if result.unchanged:
+        return "info", t("sources.result.unchanged", lang, source=label,
+                         requests=result.requests, rows=result.rows)
+    return "success", t("sources.result.refreshed", lang, source=label, requests=result.requests,
+                        rows=result.rows, changed=result.changed, import_id=result.import_id)
+
+
+RESULT_ICONS = {"success": ":material/check_circle:", "info": ":material/info:",
+                "error": ":material/error:"}
+
+
+def show_source(source: str, state: dict) -> None:
+    latest, failure = state["latest"], state["failure"]
+    st.subheader(t(f"fetch.source.{source}", lang))
+    if latest is None:
+        st.info(t("sources.never", lang), icon=":material/schedule:")
+    else:
+        detail = latest.get("detail") or {}
+        actor = shown_actors(pd.Series([str(latest["actor"])]))[0]
+        st.markdown(t("sources.refreshed", lang, when=when_text(latest["refreshed_at"]),
+                      actor=inert(actor)))
+        st.markdown(t("sources.counts", lang, requests=int(latest["requests"]),
+                      rows=int(latest["rows"]), changed=int(latest["changed"]),
+                      years=inert(detail.get("years", "–"))))
+        if latest.get("import_id") is None:
+            st.markdown(t("sources.no_import", lang))
+        elif latest.get("import_outcome") == "rolled_back":
+            st.warning(t("sources.import_rolled_back", lang, import_id=int(latest["import_id"])),
+                       icon=":material/undo:")
+        else:
+            st.markdown(":material/check_circle: "
+                        + t("sources.import_ok", lang, import_id=int(latest["import_id"])))
+        changes = detail.get("changes") or {}
+        if changes:
+            st.caption(t("sources.changes_title", lang))
+            st.dataframe(pd.DataFrame({
+                t("sources.col.indicator", lang): [indicator_name(i) for i in changes],
+                t("sources.col.added", lang): [int(c.get("added", 0)) for c in changes.values()],
+                t("sources.col.changed", lang): [int(c.get("changed", 0))
+                                                 for c in changes.values()],
+            }), hide_index=True, width="stretch")
+        metadata = detail.get("metadata") or []
+        first = {m["indicator_id"] for m in metadata if m.get("old") is None}
+        changed_meta = [m for m in metadata if m.get("old") is not None]
+        if changed_meta:
+            st.caption(t("sources.metadata_title", lang))
+            st.dataframe(pd.DataFrame({
+                t("sources.col.indicator", lang): [indicator_name(m["indicator_id"])
+                                                   for m in changed_meta],
+                t("sources.col.field", lang): [t(f"sources.field.{m['field']}", lang)
+                                               for m in changed_meta],
+                t("sources.col.change", lang): [
+                    f"{metadata_value(m['field'], m['old'])} → "
+                    f"{metadata_value(m['field'], m['new'])}" for m in changed_meta],
+            }), hide_index=True, width="stretch")
+        if first:
+            st.caption(t("sources.metadata_first", lang, count=len(first)))
+        for code, params in detail.get("notes") or []:
+            try:
+                st.caption(inert(t(f"import.note.{code}", lang, **params)))
+            except (KeyError, IndexError, ValueError):
+                continue
+    if failure is not None:
+        st.warning(t("sources.failure", lang, when=when_text(failure["at"]),
+                     message=inert(failure_text(failure))), icon=":material/warning:")
+    st.caption(t("sources.address", lang, url=inert(source_address(source, latest))) + " · "
+               + t("sources.licence", lang, licence=inert(source_licence(source))))
+
+
+st.header(t("sources.title", lang))
+st.caption(t("sources.intro", lang))
+if can_write:
+    if st.button(t("sources.button", lang), icon=":material/cloud_download:",
+                 help=t("sources.button_help", lang), key="refresh_open_data"):
+        with st.spinner(t("sources.spinner", lang)):
+            outcomes = [refresh_source(source) for source in REFRESH_ORDER]
+        st.session_state[_REFRESH_RESULTS] = outcomes
+        st.rerun()  # draw the whole page again on the new store version
+    for kind, text in st.session_state.pop(_REFRESH_RESULTS, []):
+        getattr(st, kind)(text, icon=RESULT_ICONS[kind])
+else:
+    st.caption(t("sources.viewer_note", lang))
+status = webapp.source_status(webapp.version(), webapp.failure_log_stamp())
+for source in SHOWN_SOURCES:
+    show_source(source, status[fetch.STORED_SOURCE[source]])
 
 # ---------------------------------------------------------------- upload, validate, confirm
 st.header(t("data.upload_title", lang))

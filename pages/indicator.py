@@ -1,16 +1,19 @@
-"""One indicator in depth: series per area with 95 % intervals, metadata, table and download."""
+"""One indicator in depth: series per area with 95 % intervals, metadata, table and download;
+for an indicator fetched from an open-data source, the source's own citation."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from indicators import queries, webapp
+from indicators import provenance, queries, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.figures import footer_text
-from indicators.formatting import format_period, format_value, unit_label
+from indicators.formatting import format_date, format_period, format_value, unit_label
 from indicators.i18n import t
-from indicators.ui_text import area_lineage, latest_summary
+from indicators.ui_text import area_lineage, inert, latest_summary
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -31,6 +34,28 @@ area_code = st.query_params.get("area")
 if area_code not in config.areas:
     area_code = config.county_code
 areas = area_lineage(config, area_code)
+
+
+
+def source_block() -> None:
+    """'Lähde': the source's citation, licence, data-updated date and producer, once the
+    indicator has been fetched from its open-data source (nothing before that)."""
+    meta = webapp.source_metadata(version, indicator.id)
+    if meta is None:
+        return
+    updated = meta.get("data_updated")
+    if updated:
+        try:
+            updated = format_date(date.fromisoformat(str(updated)[:10]), lang)
+        except ValueError:
+            updated = str(updated)
+    st.header(t("sources.block.title", lang))
+    st.markdown(inert(provenance.citation(meta, lang)))
+    facts = [(t("sources.block.licence", lang), indicator.licence),
+             (t("sources.block.data_updated", lang), updated or "–"),
+             (t("sources.block.organisation", lang), meta.get("organisation") or "–")]
+    st.markdown(" · ".join(f"**{label}:** {inert(value)}" for label, value in facts))
+
 
 st.title(indicator.name.get(lang))
 st.caption(indicator.definition.get(lang))
@@ -63,6 +88,7 @@ unit = unit_label(indicator.unit, lang)
 
 if frame.empty:
     st.info(t("indicator.no_data", lang), icon=":material/info:")
+    source_block()
 else:
     # text summary first: the chart's content in words, for everyone and for screen readers
     for result in webapp.latest(version, indicator.id, (area_code,), sex, grp, level):
@@ -78,6 +104,7 @@ else:
         st.caption(t("chart.series_break", lang, note=f"{format_period(item.period, lang)}: "
                                                          f"{item.note.get(lang)}"))
     st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
+    source_block()
 
     st.header(t("indicator.table", lang))
     ordered = frame.assign(_o=frame["area_code"].map({c: i for i, c in enumerate(areas)}))

@@ -126,7 +126,7 @@ def test_every_catalogue_file_is_complete(path, config):
 def test_catalogue_covers_the_themes_and_sotkanet_indicators(config):
     assert len(config.indicators) >= 20
     themes = {ind.themes[0] for ind in config.indicators.values()}
-    assert themes == {"adhd", "absences", "omatiimi", "wellbeing"}
+    assert themes == {"adhd", "absences", "omatiimi", "wellbeing", "population"}
     refs = {ind.source_ref: ind.id for ind in config.indicators.values()}
     for sotkanet_id in (1086, 3563, 4, 3219):
         assert f"sotkanet:{sotkanet_id}" in refs
@@ -465,3 +465,33 @@ def test_county_form_problems_are_named(config_copy, change, kind, fragment):
     issue = err.value.issues[0]
     assert issue.kind == kind and issue.file.endswith("regions.yaml")
     assert fragment in config_error_lines(err.value)[0]
+
+
+@pytest.mark.parametrize(("indicator", "population", "kind", "fragment"), [
+    ("cw_notifications_rate", "population_no_such", "unknown_indicator",
+     "indikaattoria population_no_such ei ole indikaattoriluettelossa"),
+    # a rate is not a population count
+    ("cw_notifications_rate", "psychiatric_inpatients_0_17", "bad_population_denominator",
+     "väestön psychiatric_inpatients_0_17 pitää olla vuosittainen lukumäärä"),
+    # a count has no denominator at all
+    ("exercise_counselling_referrals", "population_0_17", "bad_population_denominator",
+     "vain vuosittaisen osuuden tai suhdeluvun nimittäjänä"),
+])
+def test_population_denominator_must_be_a_yearly_count(config_copy, indicator, population, kind,
+                                                       fragment):
+    _edit_yaml(config_copy, "indicators/wellbeing.yaml",
+               _set_field(indicator, denominator_population=population))
+    issues, lines = _issues(config_copy)
+    assert [(i.file, i.location, i.kind) for i in issues] == [
+        ("config/indicators/wellbeing.yaml",
+         f"indicators({indicator}).denominator_population", kind)]
+    _assert_finnish_line(issues[0], lines[0], fragment)
+
+
+def test_source_settings_are_validated(config_copy):
+    with (config_copy / "site.yaml").open("a", encoding="utf-8") as site:
+        site.write("sources:\n  sotkanet:\n    base_url: http://127.0.0.1:8080/mirror\n"
+                   "    retries: 9\n  statfin:\n    base_url: https://pxdata.stat.fi\n")
+    issues, _ = _issues(config_copy)
+    assert {(i.file, i.kind) for i in issues} >= {("config/site.yaml", "less_than_equal")}
+    assert len(issues) == 2  # retries over 5, and an unknown source name
