@@ -320,6 +320,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         key = "fetch.cli.unchanged" if result.unchanged else "fetch.cli.refreshed"
         _err(t(key, args.lang, source=name, requests=result.requests, rows=result.rows,
                changed=result.changed, import_id=result.import_id, raw_dir=str(result.raw_dir)))
+        if result.from_cache:
+            _err(t("fetch.cli.from_cache", args.lang))
         for code, params in result.notes:
             _err("  " + t(f"import.note.{code}", args.lang, **params))
     return 1 if failed else 0

@@ -73,6 +73,8 @@ def build_demo_store(path: Path, config: Config, *, actor: auth.Principal,
             return None
         for table in STORE_TABLES:
             con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+        for table in ("source_refresh", "source_metadata"):  # provenance of replaced imports
+            con.execute(f"DROP TABLE IF EXISTS {table}")  # noqa: S608 - fixed table names
         sync_reference(con, config)
         import_id, _ = import_observations(
             con, rows, config, file=label, sha256=file_sha256(files), source="demo", actor=name

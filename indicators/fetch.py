@@ -54,7 +54,10 @@ class RefreshFailed(Exception):
 
     def log_entry(self) -> tuple[str, dict[str, Any]]:
         if self.fetch_error is not None:
-            return self.fetch_error.code, {"url": self.fetch_error.url, **self.fetch_error.params}
+            params = {"url": self.fetch_error.url, **self.fetch_error.params}
+            if "file" in params:  # the log is shown on the Data page: no server paths
+                params["file"] = Path(str(params["file"])).name
+            return self.fetch_error.code, params
         assert self.report is not None
         first = self.report.problems[0]
         return f"import:{first.code}", {"file": self.report.file, "row": first.row or 0,
@@ -238,12 +241,13 @@ def _refresh_sotkanet(config: Config, store_path: Path, options: Options, *,
     for indicator_id, request in pairs:
         answer = fetcher.fetch(request)
         try:
-            metadata.append(sotkanet.metadata_record(
+            record = sotkanet.metadata_record(
                 answer.json(), indicator_id,
-                sotkanet.sotkanet_id(config.indicators[indicator_id].source_ref) or 0))
+                sotkanet.sotkanet_id(config.indicators[indicator_id].source_ref) or 0)
         except sotkanet.MetadataError as exc:
             raise FetchError("malformed", request.url, file=str(answer.path),
                              reason=str(exc)) from None
+        metadata.append({**record, "fetched_at": answer.fetched_at})  # when the source said it
     records: list[Any] = []
     for request in plan.requests[1 + len(plan.indicators):]:
         answer = fetcher.fetch(request)
@@ -252,8 +256,8 @@ def _refresh_sotkanet(config: Config, store_path: Path, options: Options, *,
             raise FetchError("malformed", request.url, file=str(answer.path),
                              reason="not a JSON array")
         records.extend(data)
-    combined = fetcher.run_dir / f"{fetcher.run_id}-sotkanet-data.json"
-    combined.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    combined = fetcher.write(f"{fetcher.run_id}-sotkanet-data.json",
+                             json.dumps(records, ensure_ascii=False))
     return _import(config, store_path, options, fetcher, combined, metadata,
                    actor=actor, source="sotkanet", regions_path=regions.path)
 
@@ -282,9 +286,9 @@ def _refresh_population(config: Config, store_path: Path, options: Options, *,
     except statfin.StatfinFormatError as exc:
         raise FetchError("malformed", request.url, file=str(answer.path),
                          reason=exc.reason) from None
-    combined = fetcher.run_dir / f"{fetcher.run_id}-population.csv"
-    combined.write_text(statfin.population_csv(rows), encoding="utf-8")
-    metadata = statfin.metadata_records(doc, config)
+    combined = fetcher.write(f"{fetcher.run_id}-population.csv", statfin.population_csv(rows))
+    metadata = [{**record, "fetched_at": answer.fetched_at}
+                for record in statfin.metadata_records(doc, config)]
     return _import(config, store_path, options, fetcher, combined, metadata,
                    actor=actor, source="statfin", regions_path=None)
 

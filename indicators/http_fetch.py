@@ -18,6 +18,7 @@ a mirror or proxy can be named as the source's base URL instead.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import re
 import secrets
@@ -45,7 +46,8 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 class FetchError(Exception):
     """A source could not give a usable answer. `code` picks the message (`fetch.error.<code>`):
-    unreachable, timeout, http_status, malformed, too_large, not_in_cache, bad_base_url, and
+    unreachable, timeout, http_status, malformed, too_large, not_in_cache, bad_base_url,
+    storage (the answer could not be saved), and
     for a refresh that has nothing to ask: no_indicators, no_years."""
 
     def __init__(self, code: str, url: str, **params: Any) -> None:
@@ -59,7 +61,7 @@ class FetchError(Exception):
 def error_codes() -> list[str]:
     """Every FetchError code (the tests render each message in every language)."""
     return ["unreachable", "timeout", "http_status", "malformed", "too_large", "not_in_cache",
-            "bad_base_url", "no_indicators", "no_years"]
+            "bad_base_url", "no_indicators", "no_years", "storage"]
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,9 @@ class Fetcher:
         try:
             with self._opener(request.url).open(http_request, timeout=self.timeout_s) as response:
                 body = response.read(self.max_bytes + 1)
+                missing = getattr(response, "length", None)
+                if missing and len(body) <= self.max_bytes:  # Content-Length not reached
+                    raise http.client.IncompleteRead(body, missing)
         except urllib.error.HTTPError as exc:
             error = FetchError("http_status", request.url, status=exc.code)
             if exc.code in RETRY_STATUSES:
@@ -210,9 +215,10 @@ class Fetcher:
                                             seconds=f"{self.timeout_s:g}")) from None
             raise _Retryable(FetchError("unreachable", request.url,
                                         reason=str(exc.reason)[:200])) from None
-        except (ConnectionError, OSError) as exc:  # reset or closed mid-response
+        except (ConnectionError, OSError, http.client.HTTPException) as exc:
+            # reset, closed or cut short mid-response (IncompleteRead), or not HTTP at all
             raise _Retryable(FetchError("unreachable", request.url,
-                                        reason=str(exc)[:200])) from None
+                                        reason=f"{type(exc).__name__}: {exc}"[:200])) from None
         if len(body) > self.max_bytes:
             raise FetchError("too_large", request.url,
                              limit_mb=f"{self.max_bytes / 1_000_000:g}")
@@ -220,18 +226,33 @@ class Fetcher:
 
     # -- storage ----------------------------------------------------------------------------
 
+    def write(self, name: str, text: str) -> Path:
+        """A file of this run (the answers combined for the importer); FetchError(storage)
+        when the disk refuses it. Also for a run served from stored answers, whose day's
+        directory may not exist yet."""
+        path = self.run_dir / name
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise FetchError("storage", str(path), reason=str(exc)[:200]) from None
+        return path
+
     def _store(self, request: Request, body: bytes) -> Fetched:
-        self.run_dir.mkdir(parents=True, exist_ok=True)
         number = len(self.fetched) + 1
         path = self.run_dir / f"{self.run_id}-{number:03d}-{_slug(request.url)}.json"
-        path.write_bytes(body)
         fetched_at = self.now().isoformat(timespec="seconds")
         entry = {"fetched_at": fetched_at, "method": request.method, "url": request.url,
                  "body": request.body.decode("utf-8") if request.body is not None else None,
                  "key": request.key, "file": path.name, "bytes": len(body),
                  "sha256": hashlib.sha256(body).hexdigest(), "user_agent": self.user_agent}
-        with (self.run_dir / "requests.jsonl").open("a", encoding="utf-8") as log:
-            log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(body)
+            with (self.run_dir / "requests.jsonl").open("a", encoding="utf-8") as log:
+                log.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        except OSError as exc:
+            raise FetchError("storage", str(path), reason=str(exc)[:200]) from None
         return Fetched(request, body, fetched_at, path)
 
     def _cached(self, request: Request) -> Fetched:

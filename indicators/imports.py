@@ -25,6 +25,7 @@ from indicators.config import Config
 from indicators.ingest import (
     STORE_COLUMNS,
     NothingChanged,
+    PopulationMissing,
     import_observations,
     refresh_disclosure_of,
 )
@@ -52,6 +53,7 @@ def _max_bytes_from_env() -> int:
 
 
 DEFAULT_MAX_BYTES = _max_bytes_from_env()
+MAX_LISTED = 20  # problems found while storing (a missing population) listed one by one
 
 
 @dataclass
@@ -177,6 +179,19 @@ def import_file(path: Path, config: Config, store_path: Path, *, actor: auth.Pri
                 report.import_id, report.changed = import_id, changed
                 also(con, report)
             written = time.perf_counter()
+    except PopulationMissing as missing:  # the transaction was discarded: nothing changed
+        report.import_id, report.changed = None, 0
+        report.problems = [
+            Problem("population_missing", report.file,
+                    params={"indicator": indicator, "area": area, "period": period,
+                            "population": population})
+            for indicator, area, period, _, _, population in missing.cells[:MAX_LISTED]]
+        if len(missing.cells) > MAX_LISTED:
+            report.problems.append(Problem("more_problems", report.file,
+                                           params={"count": len(missing.cells) - MAX_LISTED,
+                                                   "code": "population_missing"}))
+        log_rejection(store_path, report, name)
+        return report
     except NothingChanged:
         report.unchanged = True
         report.import_id, report.changed = None, 0

@@ -306,19 +306,32 @@ def import_observations(
     return import_id, changed
 
 
+class PopulationMissing(Exception):
+    """Rows that bring only a numerator, for cells without a population to divide by:
+    `cells` lists (indicator, area, period, sex, grp, population indicator)."""
+
+    def __init__(self, cells: list[tuple[str, str, str, str, str, str]]):
+        self.cells = cells
+        super().__init__(f"{len(cells)} rows have no population to divide by")
+
+
 def _with_population_denominators(con: duckdb.DuckDBPyConnection, indicator: Indicator,
                                   part: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Rows that bring only a numerator get the population of their area and year as their
-    denominator (sex and group totals only: the population is not split further). The same
-    file's population rows come first, then the store's current figures."""
-    need = (part["denominator"].isna() & part["numerator"].notna() & part["value"].isna()
-            & (part["sex"] == "total") & (part["grp"] == "total"))
-    if not need.any():
+    denominator. The same file's population rows come first, then the store's current figures
+    from real sources (never the demo's synthetic population). The population is not split by
+    sex or group, so such a row elsewhere, or one whose area and year have no population,
+    raises PopulationMissing rather than being stored without a value."""
+    only_numerator = (part["denominator"].isna() & part["numerator"].notna()
+                      & part["value"].isna())
+    if not only_numerator.any():
         return part
     population_id = indicator.denominator_population
     stored = con.execute(
-        "SELECT area_code, period, value FROM observation WHERE indicator_id = ? "
-        "AND sex = 'total' AND grp = 'total' AND value IS NOT NULL", [population_id]).fetchall()
+        "SELECT o.area_code, o.period, o.value FROM observation o "
+        "JOIN import_log l ON l.import_id = o.import_id "
+        "WHERE o.indicator_id = ? AND o.sex = 'total' AND o.grp = 'total' "
+        "AND o.value IS NOT NULL AND l.source <> 'demo'", [population_id]).fetchall()
     lookup = {(str(area), str(period)): float(value) for area, period, value in stored}
     same_file = rows[(rows["indicator_id"] == population_id) & (rows["sex"] == "total")
                      & (rows["grp"] == "total")]
@@ -328,9 +341,17 @@ def _with_population_denominators(con: duckdb.DuckDBPyConnection, indicator: Ind
         if pd.notna(figure):
             lookup[(str(area), str(period))] = float(figure)
     part = part.copy()
-    part.loc[need, "denominator"] = [
-        lookup.get((str(area), str(period)), float("nan"))
-        for area, period in part.loc[need, ["area_code", "period"]].itertuples(index=False)]
+    missing = []
+    for index in part.index[only_numerator]:
+        area, period = str(part.at[index, "area_code"]), str(part.at[index, "period"])
+        sex, grp = str(part.at[index, "sex"]), str(part.at[index, "grp"])
+        figure = lookup.get((area, period)) if sex == grp == "total" else None
+        if figure is None:
+            missing.append((indicator.id, area, period, sex, grp, str(population_id)))
+        else:
+            part.at[index, "denominator"] = figure
+    if missing:
+        raise PopulationMissing(missing)
     return part
 
 

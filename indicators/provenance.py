@@ -83,7 +83,9 @@ def changes_of_import(con: duckdb.DuckDBPyConnection, import_id: int | None) -> 
 def store_metadata(con: duckdb.DuckDBPyConnection, records: Iterable[Mapping[str, Any]],
                    *, refresh_id: int, fetched_at: datetime) -> list[dict[str, Any]]:
     """Insert or replace each indicator's source metadata; returns what differs from before
-    (`[{"indicator_id", "field", "old", "new"}]`, a first fetch shows as `old` None)."""
+    (`[{"indicator_id", "field", "old", "new"}]`, a first fetch shows as `old` None). A
+    record's own `fetched_at` (when the source gave it: older for stored answers re-used with
+    `--from-cache`) wins over `fetched_at`, which the citation's "Viitattu" date comes from."""
     ensure_tables(con)
     changes: list[dict[str, Any]] = []
     for record in records:
@@ -97,9 +99,10 @@ def store_metadata(con: duckdb.DuckDBPyConnection, records: Iterable[Mapping[str
                 changes.append({"indicator_id": indicator_id, "field": name,
                                 "old": old.get(name), "new": record.get(name)})
         con.execute("DELETE FROM source_metadata WHERE indicator_id = ?", [indicator_id])
+        when = _naive_utc(str(record.get("fetched_at") or fetched_at.isoformat()))
         values = [indicator_id, record["source"], record["source_ref"],
-                  *(record.get(name) for name in METADATA_FIELDS),
-                  fetched_at.replace(tzinfo=None), refresh_id]
+                  *(record.get(name) for name in METADATA_FIELDS), when.to_pydatetime(),
+                  refresh_id]
         con.execute(
             f"INSERT INTO source_metadata ({', '.join(METADATA_COLUMNS)}) "  # noqa: S608 - fixed
             f"VALUES ({', '.join('?' for _ in METADATA_COLUMNS)})", values)

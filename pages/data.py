@@ -167,6 +167,8 @@ def show_source(source: str, state: dict) -> None:
         st.markdown(t("sources.counts", lang, requests=int(latest["requests"]),
                       rows=int(latest["rows"]), changed=int(latest["changed"]),
                       years=inert(detail.get("years", "–"))))
+        if latest.get("from_cache"):  # stored answers re-used, not asked of the source now
+            st.warning(t("sources.from_cache", lang), icon=":material/history:")
         if latest.get("import_id") is None:
             st.markdown(t("sources.no_import", lang))
         elif latest.get("import_outcome") == "rolled_back":

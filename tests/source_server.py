@@ -31,6 +31,7 @@ class Reply:
     body: bytes = b""
     delay_s: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    length: int | None = None  # a Content-Length that lies: the answer is cut short
 
 
 @dataclass
@@ -213,7 +214,7 @@ class SourceServer:
                 try:
                     self.send_response(reply.status)
                     self.send_header("Content-Type", "application/json; charset=utf-8")
-                    self.send_header("Content-Length", str(len(reply.body)))
+                    self.send_header("Content-Length", str(reply.length or len(reply.body)))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()

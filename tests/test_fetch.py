@@ -468,3 +468,51 @@ def test_fetch_error_codes_are_distinct_from_import_problems():
     error = FetchError("timeout", "http://x", seconds="3")
     assert fetch.RefreshFailed("sotkanet", fetch_error=error).log_entry() == (
         "timeout", {"url": "http://x", "seconds": "3"})
+
+
+def test_stored_answers_of_an_earlier_day_are_reused_with_their_own_date(config, server, store,
+                                                                         tmp_path, pauses):
+    first = fetch.refresh("sotkanet", config, store, _options(server, tmp_path, pauses),
+                          actor=ACTOR)
+    earlier = first.raw_dir.with_name("2026-01-02")
+    first.raw_dir.rename(earlier)
+    log = earlier / "requests.jsonl"
+    entries = [json.loads(line) for line in log.read_text().splitlines()]
+    log.write_text("".join(json.dumps({**e, "fetched_at": "2026-01-02T10:00:00+00:00"}) + "\n"
+                           for e in entries))
+    asked = len(server.seen)
+    again = fetch.refresh("sotkanet", config, store,
+                          _options(server, tmp_path, pauses, from_cache=True), actor=ACTOR)
+    assert again.from_cache and again.unchanged and len(server.seen) == asked
+    with StoreReader(store) as reader:
+        meta = provenance.metadata_of(reader, "cw_notification_share")
+    # the citation says when the source gave the figures, not when they were re-used
+    assert provenance.citation(meta, "fi").endswith("Viitattu 2.1.2026.")
+
+
+def test_a_demo_rebuild_forgets_the_provenance_of_replaced_imports(config, server, store,
+                                                                   tmp_path, pauses):
+    from indicators.build import build_demo_store
+
+    fetch.refresh("sotkanet", config, store, _options(server, tmp_path, pauses), actor=ACTOR)
+    assert {"source_refresh", "source_metadata"} <= _tables(store)
+    build_demo_store(store, config, actor=ACTOR)
+    with StoreReader(store) as reader:
+        assert provenance.refreshes(reader).empty
+        assert provenance.metadata_of(reader, "cw_notification_share") is None
+
+
+@pytest.mark.parametrize("row", ["cw_notifications_rate,KU061,2024,total,,150",
+                                 "cw_notifications_rate,KU061,2010,total,,150"])
+def test_a_numerator_without_a_real_population_is_refused(config, server, store, tmp_path,
+                                                          pauses, row):
+    """The demo's synthetic population is never a real figure's denominator; without a
+    fetched one for that area and year the file is refused and nothing changes."""
+    path = tmp_path / "notifications.csv"
+    path.write_text(f"indicator,area,period,sex,value,numerator\n{row}\n", encoding="utf-8")
+    before = _digest(store)
+    report = import_file(path, config, store, actor=ACTOR)
+    assert [p.code for p in report.problems] == ["population_missing"]
+    assert report.problems[0].params["area"] == "KU061"
+    assert "fetch population" in report.problems[0].message("fi")
+    assert _digest(store) == before

@@ -217,3 +217,21 @@ def test_two_fetches_in_the_same_second_keep_their_own_files(server, tmp_path, p
     assert (first.path.read_bytes(), second.path.read_bytes()) == (b"[1]", b"[2]")
     # the newest stored answer is the one re-used
     assert _fetcher(tmp_path, pauses, from_cache=True).get(url).body == b"[2]"
+
+
+def test_an_answer_cut_short_is_retried_then_reported(server, tmp_path, pauses):
+    server.reply(f"{SOTKANET_API}/regions", Reply(200, b"[1, 2", length=500))
+    with pytest.raises(FetchError) as caught:
+        _fetcher(tmp_path, pauses, retries=1, timeout_s=2.0).get(
+            build_url(server.url, f"{SOTKANET_API}/regions"))
+    assert caught.value.code == "unreachable" and "IncompleteRead" in caught.value.params["reason"]
+    assert len(server.seen) == 2
+    assert not list((tmp_path / "sources").rglob("*.json"))
+
+
+def test_an_answer_that_cannot_be_saved_is_an_error(server, tmp_path, pauses):
+    (tmp_path / "sources").write_text("not a directory")
+    with pytest.raises(FetchError) as caught:
+        _fetcher(tmp_path, pauses).get(build_url(server.url, f"{SOTKANET_API}/regions"))
+    assert caught.value.code == "storage"
+    assert "Nothing was changed" in caught.value.message("en")
