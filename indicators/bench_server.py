@@ -49,8 +49,8 @@ VIEWPORT = {"width": 1400, "height": 1000}
 # Until the script run has finished and every element has been drawn: Streamlit shows a skeleton
 # while a lazily loaded component (plotly) loads, after the run itself has ended. An exception
 # shown on the page ends the wait too (the caller raises). Same test as
-# tests/browser_support.wait_until_rendered.
-_READY_JS = """() => {
+# tests/browser_support.wait_until_rendered, which uses this one.
+READY_JS = """() => {
     if (document.querySelector('[data-testid="stException"]')) return true;
     if (!document.querySelector('[data-testid="stMain"] h1')) return false;
     const app = document.querySelector('[data-test-script-state]');
@@ -401,9 +401,9 @@ async def _rendered(tab, page: str, timeout_ms: float) -> None:
 
     try:
         for _ in range(2):  # twice, apart: a component that starts loading late is waited for
-            await tab.wait_for_function(_READY_JS, timeout=timeout_ms)
+            await tab.wait_for_function(READY_JS, timeout=timeout_ms)
             await tab.wait_for_timeout(300)
-        await tab.wait_for_function(_READY_JS, timeout=timeout_ms)
+        await tab.wait_for_function(READY_JS, timeout=timeout_ms)
     except PlaywrightError as exc:
         try:
             shown = " ".join((await tab.locator('[data-testid="stMain"]').first.inner_text(

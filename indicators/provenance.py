@@ -114,9 +114,7 @@ def record_refresh(con: duckdb.DuckDBPyConnection, *, source: str, actor: str, b
                    rows: int, changed: int, detail: Mapping[str, Any],
                    refreshed_at: datetime) -> int:
     """Append one successful refresh (also one that changed nothing); returns its id."""
-    ensure_tables(con)
-    refresh_id = con.execute(
-        "SELECT COALESCE(MAX(refresh_id), 0) + 1 FROM source_refresh").fetchone()[0]
+    refresh_id = next_refresh_id(con)
     con.execute(
         f"INSERT INTO source_refresh ({', '.join(REFRESH_COLUMNS)}) "  # noqa: S608 - fixed
         f"VALUES ({', '.join('?' for _ in REFRESH_COLUMNS)})",

@@ -39,13 +39,7 @@ def wait_until_rendered(page, timeout_ms: int = 60000) -> None:
     """Until the script run has finished and every element has been drawn: Streamlit shows a
     skeleton while a lazily loaded component (plotly) loads, after the run has ended."""
     page.locator('[data-testid="stMain"] h1').first.wait_for(timeout=timeout_ms)
-    ready = """() => {
-        const app = document.querySelector('[data-test-script-state]');
-        if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-        if (document.querySelector('[data-testid="stSkeleton"]')) return false;
-        const charts = document.querySelectorAll('[data-testid="stPlotlyChart"]');
-        return [...charts].every(c => c.querySelector('.main-svg'));
-    }"""
+    ready = bench_server.READY_JS  # an exception shown on the page ends the wait too
     for _ in range(2):  # twice, apart: a component that starts loading late is waited for too
         page.wait_for_function(ready, timeout=timeout_ms)
         page.wait_for_timeout(400)
