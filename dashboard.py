@@ -69,6 +69,10 @@ PAGES = {
                         url_path="omatiimi", icon=":material/diversity_3:"),
     "data": st.Page("pages/data.py", title=t("nav.data", lang), url_path="data",
                     icon=":material/database:"),
+    "guide": st.Page("pages/guide.py", title=t("nav.guide", lang), url_path="guide",
+                     icon=":material/menu_book:"),
+    "methods": st.Page("pages/methods.py", title=t("nav.methods", lang), url_path="methods",
+                       icon=":material/school:"),
     "accessibility": st.Page("pages/accessibility.py", title=t("nav.accessibility", lang),
                              url_path="accessibility", icon=":material/accessibility_new:"),
 }

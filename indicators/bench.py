@@ -25,8 +25,8 @@ from pathlib import Path
 
 from indicators.settings import REPO_ROOT
 
-PAGES = ("overview", "goals", "review", "indicator", "phenomena", "omatiimi", "data",
-         "accessibility")
+PAGES = ("overview", "goals", "review", "indicator", "phenomena", "omatiimi", "data", "guide",
+         "methods", "accessibility")
 TARGETS = {"page_warm_ms_demo": 150.0, "page_warm_ms_national": 300.0,
            "import_vs_read_csv": 3.0, "cold_start_s": 5.0, "concurrent_p95_s": 1.5,
            "rss_peak_mb": 1500.0}

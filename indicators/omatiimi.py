@@ -76,6 +76,8 @@ VOLUME: dict[str, tuple[str, str]] = {
 CARD_INDICATORS = ("omatiimi_convened", LEAD_TIME_MEDIAN, "omatiimi_wednesday_slot",
                    "omatiimi_feedback_response_rate", "omatiimi_srs_mean",
                    "omatiimi_felt_helped")
+#: The trend the Omatiimi page opens on (the families' own view of whether it helped).
+DEFAULT_TREND = "omatiimi_felt_helped"
 RUN_RULE_POINTS = 10  # Anhøj's rules need about ten points (DESIGN.md)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -23,7 +24,9 @@ from indicators import (
     audit,
     auth,
     checkins,
+    glossary,
     goals,
+    methods,
     omatiimi,
     phenomena,
     queries,
@@ -578,6 +581,56 @@ def omatiimi_compare_chart(store_version: str, indicator_id: str, area_codes: tu
 def goal_results(store_version: str) -> list[goals.KeyResultProgress]:
     """Every key result evaluated on the store's public figures (frozen dataclasses)."""
     return goals.evaluate(reader(), get_config())
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=8, show_spinner=False)
+def method_examples(store_version: str, today: date) -> methods.Examples:
+    """The methods page's worked examples, computed from the store's public figures."""
+    return methods.examples(reader(), get_config(), goal_results(store_version), today)
+
+
+def explain(topics: Sequence[str], lang: str) -> None:
+    """'Mitä tämä tarkoittaa?' beside a chart or a status: each topic's short note in plain
+    words and a link to its full method note (a new tab, so the view here stays as it is)."""
+    with st.expander(t("methods.explain.title", lang), icon=":material/help:"):
+        for topic in topics:
+            title = t(f"methods.{topic}.title", lang)
+            st.markdown(f"**{title}.** {t(f'methods.{topic}.short', lang)}")
+            st.markdown(f"[{t('methods.explain.more', lang, topic=title)}]"
+                        f"({methods.methods_href(topic, lang)})")
+
+
+def scroll_to(anchor: str) -> None:
+    """Scroll the page to the element with id `anchor` once it has been drawn (call after it)."""
+    import json
+
+    st.html(f"<script>document.getElementById({json.dumps(anchor)})?.scrollIntoView();</script>",
+            unsafe_allow_javascript=True)
+
+
+def glossary_list(keys: Sequence[str], lang: str) -> None:
+    """Terms and their definitions as an HTML definition list whose terms carry the anchors the
+    linked words point to (`#term-omatiimi`): a click on a word scrolls here."""
+    from html import escape
+
+    items = []
+    for key in keys:
+        term = glossary.term(key, lang)
+        items.append(f'<dt id="{glossary.anchor(key)}" style="font-weight:600;margin-top:0.6em">'
+                     f"{escape(term.name)}</dt><dd style='margin-left:1.2em'>"
+                     f"{escape(term.definition)}</dd>")
+    st.html(f'<dl style="margin:0">{"".join(items)}</dl>')
+
+
+def glossary_footer(linker: glossary.TermLinker, lang: str) -> None:
+    """The end of a page: the glossary words its texts linked, with their definitions, and a
+    link to the whole glossary (nothing when the page linked none)."""
+    if not linker.used:
+        return
+    st.divider()
+    st.subheader(t("methods.glossary.on_page", lang), anchor="page-terms")
+    glossary_list(linker.used, lang)
+    st.markdown(f"[{t('methods.glossary.all', lang)}]({methods.methods_href('glossary', lang)})")
 
 
 def _key_result(store_version: str, key_result_id: str) -> goals.KeyResultProgress:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from babel.dates import format_time
 
-from indicators import audit, auth, fetch, imports, webapp
+from indicators import audit, auth, fetch, imports, methods, webapp
 from indicators.formatting import BABEL_LOCALES, format_date
 from indicators.http_fetch import FetchError
 from indicators.i18n import t
@@ -52,6 +52,7 @@ st.dataframe(pd.DataFrame({
                                                            strict=True)],
     t("data.col.latest_import", lang): prov["latest_import"].astype(int),
 }), hide_index=True, width="stretch")
+webapp.explain(methods.PAGE_TOPICS["data"], lang)
 
 # ---------------------------------------------------------------- open data: status and refresh
 SHOWN_SOURCES = ("sotkanet", "population")  # as the section lists them

@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from indicators import checkins, goals, webapp
+from indicators import checkins, glossary, goals, methods, webapp
 from indicators.downloads import to_excel_csv
 from indicators.formatting import format_date, format_number, format_period
 from indicators.goal_config import OWNER_ORDER
@@ -38,7 +38,8 @@ version = webapp.version()
 meta = webapp.store_meta(version)
 
 st.title(t("goals.title", lang))
-st.markdown(t("goals.intro", lang))
+terms = glossary.TermLinker(lang)  # glossary words link to their definitions at the end
+st.markdown(terms.link(t("goals.intro", lang)))
 if meta.get("as_of"):
     st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
 if not config.objectives:
@@ -59,6 +60,7 @@ history = webapp.checkin_history(version)
 latest_checkins = webapp.latest_checkins(version)
 st.markdown(f"**{summary_text(goals.status_counts(results), lang)}**")
 st.caption(t("goals.status_help", lang))
+webapp.explain(methods.PAGE_TOPICS["goals"], lang)
 # the file is made when the button is pressed, not on every rerun
 st.download_button(t("goals.download", lang),
                    data=lambda: to_excel_csv(key_result_frame(key_result_records(
@@ -219,7 +221,7 @@ for owner in OWNER_ORDER:
         members = by_objective[objective.id]
         st.subheader(objective.name.get(lang))
         if objective.description is not None:
-            st.markdown(objective.description.get(lang))
+            st.markdown(terms.link(objective.description.get(lang)))
         facts = [", ".join(config.areas[c].name(lang) for c in objective.areas),
                  t("goals.objective.period", lang,
                    start=format_period(objective.period.start, lang),
@@ -248,3 +250,5 @@ if not history.empty:
                        file_name=t("goals.file.checkins", lang,
                                    area=chosen or config.county_code),
                        mime="text/csv", key="checkins_download")
+
+webapp.glossary_footer(terms, lang)

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from indicators import provenance, queries, webapp
+from indicators import glossary, methods, provenance, queries, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.figures import footer_text
 from indicators.formatting import format_date, format_period, format_value, unit_label
@@ -58,7 +58,9 @@ def source_block() -> None:
 
 
 st.title(indicator.name.get(lang))
-st.caption(indicator.definition.get(lang))
+# plain text, not a caption: a link in grey caption text is below 4.5:1 contrast
+terms = glossary.TermLinker(lang)
+st.markdown(terms.link(indicator.definition.get(lang)))
 
 levels = webapp.period_levels(version, indicator.id)
 controls = st.columns(3)
@@ -104,6 +106,7 @@ else:
         st.caption(t("chart.series_break", lang, note=f"{format_period(item.period, lang)}: "
                                                          f"{item.note.get(lang)}"))
     st.caption(t("indicator.interval_note", lang) + " " + t("indicator.suppressed_note", lang))
+    webapp.explain(methods.PAGE_TOPICS["indicator"], lang)
     source_block()
 
     st.header(t("indicator.table", lang))
@@ -154,3 +157,5 @@ with st.expander(t("indicator.metadata", lang)):
     ]
     for key, value in rows:
         st.markdown(f"**{t(f'indicator.meta.{key}', lang)}:** {value}")
+
+webapp.glossary_footer(terms, lang)

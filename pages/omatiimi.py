@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from indicators import omatiimi, webapp
+from indicators import glossary, methods, omatiimi, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.formatting import (
     format_change,
@@ -26,7 +26,10 @@ version = webapp.version()
 meta = webapp.store_meta(version)
 
 st.title(t("omatiimi.title", lang))
-st.markdown(t("omatiimi.intro", lang))
+# glossary words link to their definitions at the end (not in captions: a link in grey caption
+# text is below 4.5:1 contrast)
+terms = glossary.TermLinker(lang)
+st.markdown(terms.link(t("omatiimi.intro", lang)))
 if meta.get("as_of"):
     st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
 
@@ -108,7 +111,7 @@ else:
 # ---------------------------------------------------------------- monthly trend
 st.header(t("omatiimi.trend.title", lang) + f": {area_name}")
 st.caption(t("omatiimi.trend.help", lang))
-default_trend = "omatiimi_felt_helped" if "omatiimi_felt_helped" in trend else next(iter(trend))
+default_trend = omatiimi.DEFAULT_TREND if omatiimi.DEFAULT_TREND in trend else next(iter(trend))
 # the generic message: a link may name a known indicator that is just not an Omatiimi trend
 indicator_id = webapp.url_choice(
     "indicator", list(trend), default_trend, label=t("omatiimi.trend.indicator", lang),
@@ -124,6 +127,7 @@ st.plotly_chart(
     key=f"omatiimi_trend_{indicator_id}_{area}")
 st.markdown(f"**{t('omatiimi.trend.signals', lang)}**")
 st.markdown("\n".join(f"- {line}" for line in trend_view.signals))
+webapp.explain(methods.PAGE_TOPICS["omatiimi"], lang)  # limits, signals, hidden months
 with st.expander(t("omatiimi.trend.table", lang)):
     st.dataframe(trend_view.table, hide_index=True, width="stretch")
 st.download_button(t("omatiimi.trend.download", lang), data=trend_view.download,
@@ -178,3 +182,5 @@ with st.expander(t("chart_a11y.table", lang)):
 st.header(t("omatiimi.rollout.title", lang))
 st.caption(t("omatiimi.rollout.help", lang))
 st.dataframe(webapp.omatiimi_rollout(version, lang), hide_index=True, width="stretch")
+
+webapp.glossary_footer(terms, lang)

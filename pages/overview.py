@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import queries, webapp
+from indicators import methods, queries, webapp
 from indicators.formatting import format_change, format_period, format_value, unit_label
 from indicators.i18n import t
 from indicators.ui_text import as_of_text, status_badge, value_markup
@@ -19,6 +19,7 @@ st.title(t("overview.title", lang))
 st.caption(t("overview.intro", lang))
 if meta.get("as_of"):
     st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
+webapp.explain(methods.PAGE_TOPICS["overview"], lang)  # the cards' values, "..", status
 
 columns_areas = [*config.region_codes, config.county_code, config.country_code]
 selected = st.query_params.get("area")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import phenomena, webapp
+from indicators import glossary, methods, phenomena, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
@@ -72,7 +72,8 @@ def verdict_of(indicator_id: str, area: str) -> phenomena.Verdict:
 
 
 st.title(phenomenon.name.get(lang))
-st.markdown(phenomenon.description.get(lang))
+terms = glossary.TermLinker(lang)  # glossary words link to their definitions at the end
+st.markdown(terms.link(phenomenon.description.get(lang)))
 st.caption(t("phenomenon.chosen", lang, date=format_date(phenomenon.chosen.date, lang),
              by=phenomenon.chosen.by.get(lang)))
 st.markdown(t("phenomenon.acting", lang, areas=names(phenomenon.areas)))
@@ -92,6 +93,7 @@ for code, role in regions:
     summary[column] = [f"{phenomena.VERDICT_SYMBOLS[c]} {t(f'phenomenon.verdict.{c}', lang)}"
                        for c in codes]
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
+webapp.explain(methods.PAGE_TOPICS["phenomena"], lang)  # verdicts, run charts, funnel, ".."
 
 # ---------------------------------------------------------------- run charts for one area
 options = [code for code, _ in regions]
@@ -171,14 +173,14 @@ for indicator_id in phenomenon.indicator_ids:
 st.header(t("phenomenon.actions_title", lang))
 for action in phenomenon.actions:
     with st.container(border=True):
-        st.markdown(f"**{action.name.get(lang)}**")
+        st.markdown(f"**{terms.link(action.name.get(lang))}**")
         meta = t("phenomenon.action_meta", lang,
                  status=t(f"action_status.{action.status}", lang), owner=action.owner,
                  areas=names(action.areas), start=format_date(action.start, lang))
         if action.end:
             meta += t("phenomenon.action_end", lang, end=format_date(action.end, lang))
         st.caption(meta)
-        st.markdown(action.description.get(lang))
+        st.markdown(terms.link(action.description.get(lang)))
         if action.progress is not None:
             share = min(1.0, action.progress.done / action.progress.target)
             st.progress(share, text=t(
@@ -193,3 +195,5 @@ if phenomenon.notes:
     for note in sorted(phenomenon.notes, key=lambda n: n.date, reverse=True):
         st.markdown(t("phenomenon.note", lang, date=format_date(note.date, lang),
                       organisation=note.organisation, text=note.text.get(lang)))
+
+webapp.glossary_footer(terms, lang)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from indicators import review, webapp
+from indicators import glossary, methods, review, webapp
 from indicators.formatting import format_period
 from indicators.goal_texts import status_badge
 from indicators.i18n import t
@@ -26,7 +26,8 @@ version = webapp.version()
 meta = webapp.store_meta(version)
 
 st.title(t("review.title", lang))
-st.markdown(t("review.intro", lang))
+terms = glossary.TermLinker(lang)  # glossary words link to their definitions at the end
+st.markdown(terms.link(t("review.intro", lang)))
 if meta.get("as_of"):
     st.caption(t("app.data_as_of", lang, as_of=as_of_text(meta["as_of"], lang)))
 
@@ -53,6 +54,7 @@ st.markdown(t("review.summary", lang, total=len(pack.key_results),
               new=changes.count("new"), signals=len(pack.signals),
               new_signals=sum(s.new for s in pack.signals),
               figures=sum(f.new for f in pack.new_figures)))
+webapp.explain(methods.PAGE_TOPICS["review"], lang)
 
 columns = st.columns(4)
 for column, fmt in zip(columns, ("html", "pdf", "xlsx", "pptx"), strict=True):
@@ -117,3 +119,5 @@ if changed:
 st.subheader(t("review.section.sources", lang))
 for line in provenance_lines(pack, config, lang):
     st.caption(line)
+
+webapp.glossary_footer(terms, lang)

@@ -28,6 +28,39 @@ BROWSER_MARKS = [
 
 
 @contextmanager
+def serve_copy_with_maintainer(store_path: Path, directory: Path) -> Iterator[tuple[str, Path]]:
+    """A copy of `store_path` in `directory`, the test maintainer's account beside it (where the
+    server looks by default), served; yields (base URL, the copy's path)."""
+    import shutil
+
+    from conftest import MaintainerAccount
+
+    from indicators import accounts
+
+    db = directory / "dashboard.duckdb"
+    shutil.copy(store_path, db)
+    accounts.set_password(MaintainerAccount.user, MaintainerAccount.password, set_by="test",
+                          path=db.parent / "accounts.json")
+    with serve(db) as url:
+        yield url, db
+
+
+@contextmanager
+def chromium(profile: Path, width: int, height: int, **options) -> Iterator:
+    """Debian's Chromium, headless, as a persistent Playwright context in Finnish."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height}, locale="fi-FI", **options)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@contextmanager
 def serve(db: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """`streamlit run dashboard.py` on a free port; yields the base URL, stops the server after
     (the benchmark's server: its output goes to a file, never to a pipe nobody reads)."""

@@ -6,7 +6,6 @@ Starts `streamlit run dashboard.py` on a free port against a copy of the fixture
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,9 +15,8 @@ import pytest
 from indicators.settings import REPO_ROOT
 from tests.browser_support import (
     BROWSER_MARKS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    serve,
+    chromium,
+    serve_copy_with_maintainer,
     wait_for_document_language,
     wait_until_rendered,
 )
@@ -28,30 +26,14 @@ pytestmark = BROWSER_MARKS
 
 @pytest.fixture(scope="module")
 def server(store_path, tmp_path_factory):
-    from conftest import MaintainerAccount
-
-    from indicators import accounts
-
-    db = tmp_path_factory.mktemp("browser") / "dashboard.duckdb"
-    shutil.copy(store_path, db)
-    # beside the store, where the server looks by default (settings.accounts_path)
-    accounts.set_password(MaintainerAccount.user, MaintainerAccount.password, set_by="test",
-                          path=db.parent / "accounts.json")
-    with serve(db) as url:
-        yield url, db
+    with serve_copy_with_maintainer(store_path, tmp_path_factory.mktemp("browser")) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM),
-            headless=True, args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000},
-            locale="fi-FI")
+    with chromium(tmp_path_factory.mktemp("profile"), 1400, 1000) as context:
         yield context
-        context.close()
 
 
 def _sign_in(page) -> None:
@@ -77,7 +59,9 @@ def test_overview_in_a_real_browser(server, browser, tmp_path):
     page.get_by_text("Demoaineisto", exact=False).first.wait_for(timeout=30000)
     for name in ("Forssan seutu", "Hämeenlinnan seutu", "Riihimäen seutu"):
         page.get_by_text(name, exact=True).first.wait_for(timeout=30000)
-    page.get_by_text("Ei selvää muutosta", exact=False).first.wait_for(timeout=30000)
+    # a status on a card (the "what does this mean?" box names it too, folded away)
+    page.get_by_text("Ei selvää muutosta", exact=False).filter(visible=True).first.wait_for(
+        timeout=30000)
     _assert_no_error(page)
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
     page.close()
@@ -318,4 +302,49 @@ def test_language_and_area_can_be_chosen_with_the_keyboard_alone(server, browser
     wait_until_rendered(page)
     assert "lang=sv" in page.url
     _assert_no_error(page)
+    page.close()
+
+
+_IN_VIEW_JS = """(selector) => {
+    const element = document.querySelector(selector);
+    if (!element) return false;
+    const box = element.getBoundingClientRect();
+    return box.height > 0 && box.top >= 0 && box.top < window.innerHeight;
+}"""
+
+
+def test_method_notes_open_at_their_section_and_glossary_words_jump_to_definitions(server,
+                                                                                   browser):
+    """A link from a "what does this mean?" box lands on its note (Streamlit scrolls to the
+    heading's anchor), and a glossary word on a page scrolls to its definition on the same page
+    without leaving it."""
+    url, _ = server
+    page = browser.new_page()
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(url + "/omatiimi?lang=fi", wait_until="domcontentloaded")
+    wait_until_rendered(page)
+    box = page.get_by_text("Mitä tämä tarkoittaa?").first
+    box.click()
+    link = page.get_by_role("link", name="Lue lisää: Signaalit", exact=False).first
+    link.wait_for(timeout=30000)
+    assert link.get_attribute("href") == "methods?lang=fi&topic=signals#signals"
+    assert link.get_attribute("target") == "_blank"  # the view here stays as it is
+
+    word = page.locator('a[href="#term-omatiimi"]').first
+    assert not page.evaluate(_IN_VIEW_JS, "#term-omatiimi")  # the definition is far below
+    before = page.url
+    word.click()
+    page.wait_for_function(_IN_VIEW_JS, arg="#term-omatiimi", timeout=15000)
+    assert page.url.split("#")[0] == before.split("#")[0]  # same page, no reload
+    assert "Omatiimi on verkosto" in page.locator("#term-omatiimi + dd").inner_text()
+    _assert_no_error(page)
+
+    notes = browser.new_page()
+    notes.set_viewport_size({"width": 1280, "height": 800})
+    notes.goto(url + "/" + link.get_attribute("href"), wait_until="domcontentloaded")
+    wait_until_rendered(notes)
+    notes.wait_for_function(_IN_VIEW_JS, arg="#signals", timeout=15000)
+    assert not notes.evaluate(_IN_VIEW_JS, "#intervals")
+    _assert_no_error(notes)
+    notes.close()
     page.close()

@@ -34,7 +34,8 @@ from tests.browser_support import (
 
 pytestmark = BROWSER_MARKS
 
-PAGES = ("", "goals", "review", "indicator", "phenomena", "omatiimi", "data", "accessibility")
+PAGES = ("", "goals", "review", "indicator", "phenomena", "omatiimi", "data", "guide", "methods",
+         "accessibility")
 PAGE_NAMES = {"": "overview"}
 DESKTOP_WIDTH, PHONE_WIDTH = 1400, 375
 CANARIES = {"value": 987654.321, "numerator": 876543, "denominator": 765432}

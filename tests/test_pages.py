@@ -323,9 +323,11 @@ def test_goals_page_shows_every_key_result_with_status_path_and_reason(app, read
     # owners as headers, objectives as subheaders
     headers = [h.value for h in at.header]
     assert headers == ["Alueellinen ohjausryhmä", "Seudullinen perhekeskustyöryhmä", "Arkitiimi"]
+    # the last one closes the page: the glossary words its texts linked
     assert [s.value for s in at.subheader] == [o.name.fi for o in sorted(
         config.objectives, key=lambda o: ("steering_group", "regional_working_group",
-                                          "arkitiimi").index(o.owner))]
+                                          "arkitiimi").index(o.owner))] + [
+        "Sivulla käytetyt käsitteet"]
     # a hidden baseline is shown as hidden, with the reason, never as a number
     hidden = [r for r in results if r.reason == "baseline_hidden"]
     assert hidden and "Lähtötaso .. (salattu)" in path_text(hidden[0], config, "fi")

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from indicators import omatiimi, phenomena, queries, review
+from indicators import methods, omatiimi, phenomena, queries, review
 from indicators.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from indicators.settings import REPO_ROOT
 from indicators.webapp import shown_safely
@@ -64,6 +64,9 @@ HOSTILE = (
 # never rendered as markup anywhere (the page's own document-language script aside)
 MARKERS = ("<script", "<img", "onerror=", "javascript:")
 DOC_LANG_SCRIPT = re.compile(r"<script>document\.documentElement\.lang = '(fi|sv|en)';</script>")
+# the methods page's scroll to the note a link names (only a known topic: never the link's text)
+SCROLL_SCRIPT = re.compile(r'<script>document\.getElementById\("(' + "|".join(methods.TOPICS)
+                           + r')"\)\?\.scrollIntoView\(\);</script>')
 # a value with one of these is checked never to appear verbatim in what the page renders
 MARKUP_CHARS = set("<>[]()`*\\{}|")
 # what a value from the link may look like inside a warning's code span (webapp.shown_safely)
@@ -107,6 +110,7 @@ class App:
             "group": tuple(sorted({g for i in config.indicators.values()
                                    for g in i.group_codes})),
             "quarter": self.quarters,
+            "topic": methods.TOPICS,
         }
         self.all_valid = {v for values in self.valid.values() for v in values}
 
@@ -194,7 +198,8 @@ class App:
         for text in link_warnings:
             for span in re.findall(r"`([^`]*)`", text):
                 assert INERT.fullmatch(span), (span, text)
-        texts = [(kind, DOC_LANG_SCRIPT.sub("", text) if kind == "html" else text)
+        texts = [(kind, SCROLL_SCRIPT.sub("", DOC_LANG_SCRIPT.sub("", text)) if kind == "html"
+                  else text)
                  for kind, text in rendered(at)]
         for kind, text in texts:
             lowered = text.lower()
@@ -275,7 +280,7 @@ def test_every_page_registered_in_the_dashboard_is_tested():
 
 def test_every_parameter_the_app_reads_is_fuzzed_with_its_valid_values(app):
     known = {"lang", "area", "indicator", "level", "sex", "group", "chart_area", "phenomenon",
-             "quarter", "lead_level", "compare_level"}
+             "quarter", "lead_level", "compare_level", "topic"}
     assert known <= set(PARAMS)
     assert set(PARAMS) <= set(app.valid), "a new URL parameter: add its valid values to App"
     assert all(app.valid[p] for p in PARAMS)
