@@ -31,7 +31,7 @@ TOPICS: tuple[str, ...] = ("intervals", "small_areas", "signals", "suppression",
 
 #: The pages that show what a topic explains (pages/*.py), for the "where you see this" links.
 TOPIC_PAGES: dict[str, tuple[str, ...]] = {
-    "intervals": ("overview", "indicator", "goals"),
+    "intervals": ("overview", "indicator", "goals", "review"),
     "small_areas": ("indicator", "phenomena"),
     "signals": ("phenomena", "omatiimi", "review"),
     "suppression": ("indicator", "omatiimi", "data"),
@@ -47,7 +47,7 @@ PAGE_TOPICS: dict[str, tuple[str, ...]] = {
     "overview": ("intervals", "suppression", "demo"),
     "indicator": ("intervals", "small_areas", "suppression", "surveys"),
     "goals": ("progress", "intervals", "surveys"),
-    "review": ("progress", "signals"),
+    "review": ("progress", "signals", "intervals", "suppression"),
     "phenomena": ("signals", "small_areas", "suppression"),
     "omatiimi": ("signals", "suppression", "intervals"),
     "data": ("demo", "suppression"),
@@ -56,8 +56,10 @@ PAGE_TOPICS: dict[str, tuple[str, ...]] = {
 
 def body_params(config: Config, lang: str) -> dict[str, str]:
     """The rule numbers the notes' body texts name (thresholds, the smallest cell size)."""
+    min_n = min((i.min_n for i in config.indicators.values()), default=5)
     return {
-        "min_n": str(min((i.min_n for i in config.indicators.values()), default=5)),
+        "min_n": str(min_n),
+        "min_n_minus_one": str(min_n - 1),
         "on_track": format_number(100 * progress.ON_TRACK_RATIO, 0, lang),
         "lagging": format_number(100 * progress.LAGGING_RATIO, 0, lang),
         "too_early": format_number(100 * progress.TOO_EARLY_EXPECTED, 0, lang),
@@ -91,18 +93,28 @@ class AreaFigure:
 
 @dataclass(frozen=True)
 class IntervalExample:
-    """The same indicator and period in the smallest and the largest municipality that have a
-    visible figure, the county's change from its comparison period, and the funnel limits the
-    phenomena page draws around the county value for the two municipalities' sizes."""
+    """The county's latest figure of a headline indicator with its interval, and its change
+    verdict against the comparison period, as the overview and the indicator page give them."""
 
     indicator_id: str
     period: str
-    small: AreaFigure
-    large: AreaFigure
     county: AreaFigure
     compare_period: str | None
     compare: AreaFigure | None
     change_status: str
+
+
+@dataclass(frozen=True)
+class FunnelExample:
+    """A phenomenon indicator's funnel plot as the phenomena page draws it (same level, period
+    and county value): its smallest and largest visible municipality with their intervals and
+    the 95 % funnel limits at their sizes."""
+
+    indicator_id: str
+    period: str
+    target: float  # the county value the funnel is drawn around
+    small: AreaFigure
+    large: AreaFigure
     funnel_small: tuple[float, float]
     funnel_large: tuple[float, float]
 
@@ -124,39 +136,55 @@ def _example_indicators(config: Config) -> list[Indicator]:
     return heads + rest
 
 
+def _with_interval(frame: pd.DataFrame) -> pd.DataFrame:
+    """Visible rows with a numerator, a positive denominator and an interval."""
+    return frame[~frame["suppressed"].astype(bool) & frame["denominator"].gt(0)
+                 & frame["numerator"].notna() & frame["low"].notna()]
+
+
 def interval_example(reader: queries.Reader, config: Config) -> IntervalExample | None:
-    """The first headline proportion or rate whose latest period shows at least two
-    municipalities and the county with numerator, denominator and interval (None: no such)."""
-    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    """The first headline proportion or rate (then any other) whose county figure of the latest
+    period the pages show has an interval (None: no such)."""
     county = config.county_code
     for indicator in _example_indicators(config):
         level = queries.default_level(indicator, queries.period_levels(reader, indicator.id))
         if level is None or level == "pool":
             continue
-        frame = queries.series(reader, indicator, [*municipalities, county], level=level)
-        visible = frame[~frame["suppressed"].astype(bool) & frame["denominator"].gt(0)
-                        & frame["low"].notna()]
-        county_rows = visible[visible["area_code"] == county]
-        if county_rows.empty:
-            continue
-        period = str(county_rows.sort_values("period_start").iloc[-1]["period"])
-        local = visible[(visible["period"] == period) & (visible["area_code"] != county)]
-        if len(local) < 2:
-            continue
-        local = local.sort_values(["denominator", "area_code"])
+        frame = queries.series(reader, indicator, [county], level=level)
         latest = queries.latest_of(frame, indicator, [county])[0]
-        compare = None
-        if latest.compare_period is not None:
-            rows = county_rows[county_rows["period"] == latest.compare_period]
-            compare = _figure(rows.iloc[0]) if not rows.empty else None
-        county_figure = _figure(county_rows[county_rows["period"] == period].iloc[0])
-        low, high = funnel_limits(indicator.kind, county_figure.value,
-                                  [local.iloc[0]["denominator"], local.iloc[-1]["denominator"]],
-                                  indicator.scale, 0.95)
-        return IntervalExample(indicator.id, period, _figure(local.iloc[0]),
-                               _figure(local.iloc[-1]), county_figure, latest.compare_period,
-                               compare, latest.status, (float(low[0]), float(high[0])),
-                               (float(low[1]), float(high[1])))
+        rows = {str(row["period"]): row for _, row in _with_interval(frame).iterrows()}
+        if latest.period not in rows:
+            continue  # the page's latest figure is hidden or has no interval: not this one
+        compare = rows.get(latest.compare_period or "")
+        return IntervalExample(indicator.id, latest.period, _figure(rows[latest.period]),
+                               latest.compare_period,
+                               None if compare is None else _figure(compare), latest.status)
+    return None
+
+
+def funnel_example(reader: queries.Reader, config: Config) -> FunnelExample | None:
+    """The first phenomenon proportion or rate with a funnel plot on the phenomena page and at
+    least two visible municipalities on it (None: no such)."""
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    seen: set[str] = set()
+    for phenomenon in config.phenomena:
+        for indicator_id in phenomenon.indicator_ids:
+            indicator = config.indicators[indicator_id]
+            if indicator.kind not in ("proportion", "rate") or indicator_id in seen:
+                continue
+            seen.add(indicator_id)
+            points, period, target = queries.funnel_points(
+                reader, indicator, municipalities, config.county_code,
+                phenomena.funnel_level(indicator))
+            local = _with_interval(points).sort_values(["denominator", "area_code"])
+            if period is None or len(local) < 2:
+                continue
+            small, large = _figure(local.iloc[0]), _figure(local.iloc[-1])
+            low, high = funnel_limits(indicator.kind, target,
+                                      [small.denominator, large.denominator], indicator.scale,
+                                      0.95)
+            return FunnelExample(indicator_id, period, target, small, large,
+                                 (float(low[0]), float(high[0])), (float(low[1]), float(high[1])))
     return None
 
 
@@ -177,7 +205,6 @@ def interval_params(example: IntervalExample, config: Config, lang: str) -> dict
     """The example's numbers as the note prints them (the indicator's decimals, the language's
     number format)."""
     indicator = config.indicators[example.indicator_id]
-    decimals = indicator.decimals
     params = {
         "indicator": indicator.name.get(lang),
         "unit": unit_label(indicator.unit, lang),
@@ -185,6 +212,21 @@ def interval_params(example: IntervalExample, config: Config, lang: str) -> dict
         "compare_period": format_period(example.compare_period, lang)
         if example.compare_period else "–",
         "status": t(f"status.{example.change_status}", lang),
+    }
+    params.update(_area_params("county", example.county, indicator, config, lang))
+    if example.compare is not None:
+        params.update(_area_params("compare", example.compare, indicator, config, lang))
+    return params
+
+
+def funnel_params(example: FunnelExample, config: Config, lang: str) -> dict[str, str]:
+    indicator = config.indicators[example.indicator_id]
+    decimals = indicator.decimals
+    params = {
+        "indicator": indicator.name.get(lang),
+        "unit": unit_label(indicator.unit, lang),
+        "period": format_period(example.period, lang),
+        "target": format_number(example.target, decimals, lang),
         "small_one_more": format_number(example.one_more(example.small, indicator.scale),
                                         decimals + 1, lang),
         "large_one_more": format_number(example.one_more(example.large, indicator.scale),
@@ -196,9 +238,6 @@ def interval_params(example: IntervalExample, config: Config, lang: str) -> dict
     }
     params.update(_area_params("small", example.small, indicator, config, lang))
     params.update(_area_params("large", example.large, indicator, config, lang))
-    params.update(_area_params("county", example.county, indicator, config, lang))
-    if example.compare is not None:
-        params.update(_area_params("compare", example.compare, indicator, config, lang))
     return params
 
 
@@ -299,14 +338,15 @@ class ControlExample:
 
 
 def control_example(reader: queries.Reader, config: Config) -> ControlExample | None:
-    """The Omatiimi page's default trend indicator, if it has a p or u chart, in the first region
-    whose chart has limits."""
+    """The Omatiimi page's default trend indicator, if it has a p or u chart, in the area the page
+    opens on (the county), else the first region whose chart has limits; its latest month with
+    limits."""
     trend = omatiimi.trend_indicators(config)
     trend.sort(key=lambda i: i.id != omatiimi.DEFAULT_TREND)  # the page's default first
     for indicator in trend:
         if indicator.kind not in ("proportion", "rate"):
             continue
-        for area in config.region_codes:
+        for area in dict.fromkeys([omatiimi.shown_area(config, None), *config.region_codes]):
             frame = queries.series(reader, indicator, [area], level="month")
             if frame.empty:
                 continue
@@ -314,7 +354,11 @@ def control_example(reader: queries.Reader, config: Config) -> ControlExample | 
             chart = omatiimi.control_chart(rows, indicator)
             if chart.chart == "run" or chart.lower is None or chart.upper is None:
                 continue
-            last = chart.positions[-1]
+            with_limits = [i for i in chart.positions
+                           if np.isfinite(chart.lower[i]) and np.isfinite(chart.upper[i])]
+            if not with_limits:
+                continue
+            last = with_limits[-1]
             return ControlExample(indicator.id, area, str(rows.loc[last, "period"]),
                                   float(rows.loc[last, "value"]), chart.centre,
                                   float(chart.lower[last]), float(chart.upper[last]),
@@ -350,14 +394,12 @@ def control_params(example: ControlExample, config: Config, lang: str) -> dict[s
 
 @dataclass(frozen=True)
 class SuppressionCounts:
-    """How many cells of the store are hidden, by whether their own figures are small
-    (primary) or they protect another hidden cell (secondary), and by area level. Only counts:
-    never which cell was hidden for which reason."""
+    """How many figures of the store (every area level, the sums to regions and the county
+    included) are hidden, by area level. Only these counts: not why, since a split into "own
+    small figures" and "protecting another" could tell why every ".." of a small store is one."""
 
     cells: int
     hidden: int
-    primary: int
-    secondary: int
     municipality_hidden: int
     municipality_cells: int
     wider_hidden: int  # regions, the county and the country
@@ -369,17 +411,15 @@ PRIMARY_REASONS = ("small_count", "small_complement", "small_denominator")
 
 def suppression_counts(reader: queries.Reader, config: Config) -> SuppressionCounts:
     frame = reader.query_df(
-        "SELECT area_code, hidden, reason, COUNT(*) AS cells FROM cell_disclosure "
-        "GROUP BY area_code, hidden, reason")
+        "SELECT area_code, suppressed, COUNT(*) AS cells FROM observation_public "
+        "GROUP BY area_code, suppressed")
     levels = frame["area_code"].map(lambda c: config.areas[c].level if c in config.areas
                                     else "municipality")
-    hidden = frame["hidden"].astype(bool)
+    hidden = frame["suppressed"].astype(bool)
     cells = frame["cells"].astype(int)
     municipal = levels.eq("municipality")
     return SuppressionCounts(
         cells=int(cells.sum()), hidden=int(cells[hidden].sum()),
-        primary=int(cells[hidden & frame["reason"].isin(PRIMARY_REASONS)].sum()),
-        secondary=int(cells[hidden & ~frame["reason"].isin(PRIMARY_REASONS)].sum()),
         municipality_hidden=int(cells[hidden & municipal].sum()),
         municipality_cells=int(cells[municipal].sum()),
         wider_hidden=int(cells[hidden & ~municipal].sum()),
@@ -403,14 +443,20 @@ class SuppressionIllustration:
     min_n: int
 
 
-ILLUSTRATION_COUNTS = (3, 41, 58)
-ILLUSTRATION_POPULATIONS = (350, 2600, 3900)
+def illustration_counts(min_n: int) -> tuple[int, int, int]:
+    """Cases in the made-up municipalities A, B, C: one small (below `min_n`, not zero), two
+    well above it (3, 41 and 58 for the usual 5)."""
+    return max(1, min_n - 2), 8 * min_n + 1, 11 * min_n + 3
 
 
-def suppression_illustration(min_n: int = 5) -> SuppressionIllustration:
-    """Cases 3, 41 and 58 in municipalities A, B, C of region R (made-up figures, not data),
-    hidden by `privacy.suppress` exactly as the store hides real cells of a proportion."""
-    counts, populations = ILLUSTRATION_COUNTS, ILLUSTRATION_POPULATIONS
+def suppression_illustration(min_n: int = 5) -> SuppressionIllustration | None:
+    """Municipalities A, B, C of region R with made-up figures (not data), hidden by
+    `privacy.suppress` exactly as the store hides real cells of a proportion. None when
+    `min_n` is 1: nothing is small then."""
+    if min_n < 2:
+        return None
+    counts = illustration_counts(min_n)
+    populations = tuple(70 * c + 140 * min_n for c in counts)  # no complement is small
     cells = pd.DataFrame({
         "area_code": ["A", "B", "C", "R"], "period": "2025", "sex": "total", "grp": "total",
         "numerator": [*counts, sum(counts)], "denominator": [*populations, sum(populations)],
@@ -453,11 +499,25 @@ def illustration_params(example: SuppressionIllustration, lang: str) -> dict[str
 PACE_STATUSES = ("on_track", "lagging", "at_risk")
 
 
+def raw_share(result: goals.KeyResultProgress) -> float:
+    """The share of the way covered before it is capped to 0–1 (NaN without figures)."""
+    if result.baseline is None or result.latest is None:
+        return math.nan
+    baseline = goals.shown_value(result.baseline.value, result.decimals)
+    latest = goals.shown_value(result.latest.value, result.decimals)
+    if math.isnan(baseline) or math.isnan(latest) or result.target.value == baseline:
+        return math.nan
+    return (latest - baseline) / (result.target.value - baseline)
+
+
 def progress_example(results: Sequence[goals.KeyResultProgress]
                      ) -> goals.KeyResultProgress | None:
-    """The first key result of an indicator whose pace was judged (on track, lagging, at risk)."""
-    return next((r for r in results if r.status in PACE_STATUSES and r.source == "indicator"
-                 and r.baseline is not None and r.latest is not None), None)
+    """A key result of an indicator whose pace was judged (on track, lagging, at risk: the
+    reason 'pace'), preferably one whose share covered needs no capping to 0–1."""
+    judged = [r for r in results if r.status in PACE_STATUSES and r.reason == "pace"
+              and r.source == "indicator" and not math.isnan(raw_share(r))]
+    judged.sort(key=lambda r: not 0.0 <= raw_share(r) <= 1.0)  # stable: the goals page's order
+    return judged[0] if judged else None
 
 
 def progress_params(result: goals.KeyResultProgress, config: Config,
@@ -471,6 +531,7 @@ def progress_params(result: goals.KeyResultProgress, config: Config,
     target = result.target.value
     kr_name = next(k.name.get(lang) for o in config.objectives for k in o.key_results
                    if k.id == result.key_result_id)
+    raw = raw_share(result)
     days_passed = (result.latest.when - result.baseline.when).days
     days_total = (result.target.when - result.baseline.when).days
     return {
@@ -485,6 +546,8 @@ def progress_params(result: goals.KeyResultProgress, config: Config,
         "covered": format_number(latest - baseline, result.decimals, lang),
         "way": format_number(target - baseline, result.decimals, lang),
         "score": format_number(100 * result.score, 0, lang),
+        "raw_score": format_number(100 * raw, 0, lang),
+        "capped": "away" if raw < 0 else "beyond" if raw > 1 else "",
         "start": format_date(result.baseline.when, lang),
         "data_date": format_date(result.latest.when, lang),
         "end": format_date(result.target.when, lang),
@@ -573,16 +636,21 @@ class DataOrigin:
     rows: int
     demo_rows: int
     indicators: int
-    demo_indicators: int
+    demo_indicator_ids: frozenset[str]  # indicators whose every source row is demo
     as_of: str | None
+
+    @property
+    def demo_indicators(self) -> int:
+        return len(self.demo_indicator_ids)
 
 
 def data_origin(reader: queries.Reader) -> DataOrigin:
     frame = queries.provenance(reader)
     rows = frame["rows"].astype(int)
     demo_rows = frame["demo_rows"].fillna(0).astype(int)
+    all_demo = frame.loc[(demo_rows == rows).to_numpy(), "indicator_id"]
     return DataOrigin(queries.dataset_kind(reader), int(rows.sum()), int(demo_rows.sum()),
-                      len(frame), int(np.count_nonzero(demo_rows.to_numpy() == rows.to_numpy())),
+                      len(frame), frozenset(all_demo.astype(str)),
                       queries.store_meta(reader).get("as_of"))
 
 
@@ -606,10 +674,11 @@ def origin_params(origin: DataOrigin, lang: str) -> dict[str, str]:
 @dataclass(frozen=True)
 class Examples:
     intervals: IntervalExample | None
+    funnel: FunnelExample | None
     signals: list[SignalExample]
     control: ControlExample | None
     suppression: SuppressionCounts
-    illustration: SuppressionIllustration
+    illustration: SuppressionIllustration | None
     progress: goals.KeyResultProgress | None
     survey: SurveyExample | None
     origin: DataOrigin
@@ -621,6 +690,7 @@ def examples(reader: queries.Reader, config: Config,
     min_n = min((i.min_n for i in config.indicators.values()), default=5)
     return Examples(
         intervals=interval_example(reader, config),
+        funnel=funnel_example(reader, config),
         signals=signal_examples(reader, config),
         control=control_example(reader, config),
         suppression=suppression_counts(reader, config),
@@ -631,16 +701,42 @@ def examples(reader: queries.Reader, config: Config,
     )
 
 
+def example_indicators(topic: str, found: Examples) -> list[str]:
+    """The indicators whose figures a note's example shows (for its demo label); the hidden-cell
+    and demo notes count the whole store."""
+    ids = {
+        "intervals": [found.intervals.indicator_id] if found.intervals else [],
+        "small_areas": [found.funnel.indicator_id] if found.funnel else [],
+        "signals": [e.indicator_id for e in found.signals[:1]]
+        + ([found.control.indicator_id] if found.control else []),
+        "progress": [found.progress.indicator_id or ""] if found.progress else [],
+        "surveys": [found.survey.indicator_id] if found.survey else [],
+    }
+    return ids.get(topic, [])
+
+
+def example_is_demo(topic: str, found: Examples) -> bool:
+    """Whether a note's example shows demo figures: any of its indicators is all demo, or for
+    the store-wide notes, the store holds any demo data."""
+    ids = example_indicators(topic, found)
+    if topic in ("suppression", "demo") or not ids:
+        return found.origin.kind in ("demo", "mixed")
+    return any(i in found.origin.demo_indicator_ids for i in ids)
+
+
 def example_lines(topic: str, found: Examples, config: Config, lang: str) -> list[str]:
     """The worked example of one note as Markdown paragraphs ([] when the data has none; the
     glossary has no example)."""
-    if topic in ("intervals", "small_areas"):
+    if topic == "intervals":
         if found.intervals is None:
             return []
         params = interval_params(found.intervals, config, lang)
-        if topic == "intervals":
-            return [t("methods.intervals.example", lang, **params),
-                    t(f"methods.intervals.change.{change_key(found.intervals)}", lang, **params)]
+        return [t("methods.intervals.example", lang, **params),
+                t(f"methods.intervals.change.{change_key(found.intervals)}", lang, **params)]
+    if topic == "small_areas":
+        if found.funnel is None:
+            return []
+        params = funnel_params(found.funnel, config, lang)
         return [t("methods.small_areas.example", lang, **params),
                 f"- {t('methods.small_areas.example_small', lang, **params)}\n"
                 f"- {t('methods.small_areas.example_large', lang, **params)}"]
@@ -661,17 +757,20 @@ def example_lines(topic: str, found: Examples, config: Config, lang: str) -> lis
                            **control_params(found.control, config, lang)))
         return lines
     if topic == "suppression":
-        return [t("methods.suppression.example", lang,
-                  **suppression_params(found.suppression, lang)),
-                t("methods.suppression.illustration", lang,
-                  **illustration_params(found.illustration, lang))]
+        lines = [t("methods.suppression.example", lang,
+                   **suppression_params(found.suppression, lang))]
+        if found.illustration is not None:
+            lines.append(t("methods.suppression.illustration", lang,
+                           **illustration_params(found.illustration, lang)))
+        return lines
     if topic == "progress":
         if found.progress is None:
             return []
         params = progress_params(found.progress, config, lang)
+        score_key = f"score_{params['capped']}" if params["capped"] else "score"
         return [t("methods.progress.example", lang, **params),
                 "\n".join(f"{n}. {t(f'methods.progress.example_{step}', lang, **params)}"
-                          for n, step in enumerate(("score", "expected", "pace"), start=1))]
+                          for n, step in enumerate((score_key, "expected", "pace"), start=1))]
     if topic == "surveys":
         if found.survey is None:
             return []

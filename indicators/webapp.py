@@ -601,9 +601,13 @@ def explain(topics: Sequence[str], lang: str) -> None:
 
 
 def scroll_to(anchor: str) -> None:
-    """Scroll the page to the element with id `anchor` once it has been drawn (call after it)."""
+    """Scroll the page to the element with id `anchor` once it has been drawn (call after it).
+    Only a plain identifier is accepted: the anchor is written into a script."""
     import json
+    import re
 
+    if not re.fullmatch(r"[a-z0-9_-]{1,64}", anchor):
+        raise ValueError(f"not an anchor: {anchor!r}")
     st.html(f"<script>document.getElementById({json.dumps(anchor)})?.scrollIntoView();</script>",
             unsafe_allow_javascript=True)
 

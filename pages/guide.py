@@ -31,7 +31,7 @@ def show_task(task: guide.Task) -> None:
             st.markdown("\n".join(f"{number}. {terms.link(t(key, lang))}"
                                   for number, key in enumerate(guide.step_keys(task), start=1)))
             st.page_link(task.page, label=t("guide.open_view", lang, page=page_title),
-                         icon=":material/open_in_new:",
+                         icon=":material/arrow_forward:",
                          query_params=webapp.link_params(task.params))
             if task.methods_topics:
                 st.markdown("\n".join(

@@ -25,8 +25,6 @@ st.markdown(f"**{t('methods.contents', lang)}**")
 st.markdown("\n".join(f"{n}. [{t(f'methods.{topic}.title', lang)}](#{topic})"
                       for n, topic in enumerate(methods.TOPICS, start=1)))
 
-example_title = t("methods.example_title_demo" if examples.origin.kind == "demo"
-                  else "methods.example_title", lang)
 for topic in methods.TOPICS:
     st.header(t(f"methods.{topic}.title", lang), anchor=topic)
     if topic == "glossary":
@@ -35,7 +33,9 @@ for topic in methods.TOPICS:
         continue
     st.markdown(terms.link(t(f"methods.{topic}.body", lang, **rules)))
     with st.container(border=True):  # the worked example, or the plain word that there is none
-        st.markdown(f"**{example_title}**")
+        demo = methods.example_is_demo(topic, examples)  # labelled by the figures it uses
+        title = t("methods.example_title_demo" if demo else "methods.example_title", lang)
+        st.markdown(f"**{title}**")
         lines = methods.example_lines(topic, examples, config, lang)
         st.markdown("\n\n".join(lines) if lines else t("methods.no_example", lang))
     pages = methods.TOPIC_PAGES[topic]

@@ -7,7 +7,7 @@ import math
 
 import streamlit as st
 
-from indicators import glossary, methods, omatiimi, webapp
+from indicators import glossary, omatiimi, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.formatting import (
     format_change,
@@ -100,6 +100,7 @@ if quarter is None:
 else:
     st.header(t("omatiimi.cards.title", lang, period=format_period(quarter, lang)))
     st.caption(t("omatiimi.cards.help", lang))
+    webapp.explain(("intervals", "suppression"), lang)  # the cards' status and ".."
     for column, code in zip(st.columns(len(regions)), regions, strict=True):
         with column:
             label = config.areas[code].short(lang)
@@ -127,7 +128,7 @@ st.plotly_chart(
     key=f"omatiimi_trend_{indicator_id}_{area}")
 st.markdown(f"**{t('omatiimi.trend.signals', lang)}**")
 st.markdown("\n".join(f"- {line}" for line in trend_view.signals))
-webapp.explain(methods.PAGE_TOPICS["omatiimi"], lang)  # limits, signals, hidden months
+webapp.explain(("signals", "suppression"), lang)  # control limits, signals, hidden months
 with st.expander(t("omatiimi.trend.table", lang)):
     st.dataframe(trend_view.table, hide_index=True, width="stretch")
 st.download_button(t("omatiimi.trend.download", lang), data=trend_view.download,
@@ -153,6 +154,7 @@ for indicator_key, title_key, help_key, share in (
         webapp.group_bars_chart(version, indicator_key, area, level, share, lang),
         width="stretch", config=chart_config(file_stem(indicator_key, area, period_span(cells))),
         key=f"omatiimi_bars_{indicator_key}_{area}_{level}")
+    webapp.explain(("suppression",), lang)  # hidden classes, and a percentile not given
     if groups.lead is not None:
         st.dataframe(groups.lead, hide_index=True, width="stretch")
     with st.expander(t("omatiimi.trend.table", lang)):
@@ -173,6 +175,7 @@ st.plotly_chart(webapp.omatiimi_compare_chart(version, indicator_id, tuple(regio
                 config=chart_config(file_stem(indicator_id, "seudut", period_span(compared))),
                 key=f"omatiimi_compare_{indicator_id}_{compare_level}")
 st.markdown(comparison.summary)
+webapp.explain(("intervals",), lang)
 if comparison.all_hidden:
     st.caption(t("omatiimi.compare.all_hidden", lang, areas=", ".join(comparison.all_hidden)))
 with st.expander(t("chart_a11y.table", lang)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from indicators import glossary, methods, phenomena, webapp
+from indicators import glossary, phenomena, webapp
 from indicators.downloads import chart_config, file_stem, period_span
 from indicators.formatting import format_date, format_number, format_period, format_value
 from indicators.i18n import t
@@ -93,7 +93,7 @@ for code, role in regions:
     summary[column] = [f"{phenomena.VERDICT_SYMBOLS[c]} {t(f'phenomenon.verdict.{c}', lang)}"
                        for c in codes]
 st.dataframe(pd.DataFrame(summary), hide_index=True, width="stretch")
-webapp.explain(methods.PAGE_TOPICS["phenomena"], lang)  # verdicts, run charts, funnel, ".."
+webapp.explain(("signals", "suppression"), lang)  # the verdicts, and ".." as a gap
 
 # ---------------------------------------------------------------- run charts for one area
 options = [code for code, _ in regions]
@@ -137,6 +137,7 @@ for indicator_id in phenomenon.indicator_ids:
                         width="stretch",
                         config=chart_config(file_stem(indicator_id, area, period_span(frame))),
                         key=f"run_{phenomenon.id}_{indicator_id}_{area}")
+        webapp.explain(("signals",), lang)
         if indicator.rolling_pool_years and config.areas[area].level == "municipality":
             st.page_link("pages/indicator.py", label=t("phenomenon.pool_link", lang),
                          icon=":material/stacked_line_chart:",
@@ -157,6 +158,7 @@ for indicator_id in phenomenon.indicator_ids:
                                                               funnel.period)),
                                 key=f"funnel_{phenomenon.id}_{indicator_id}_{area}")
                 st.markdown(funnel.summary)
+                webapp.explain(("small_areas",), lang)
                 if funnel.hidden:
                     st.caption(t("phenomenon.funnel_hidden", lang, count=funnel.hidden))
                 with st.expander(t("chart_a11y.funnel.table", lang)):

@@ -10,7 +10,7 @@ from datetime import date
 import numpy as np
 import pytest
 
-from indicators import goals, methods, phenomena, progress, stats
+from indicators import goals, methods, phenomena, progress, queries, stats
 from indicators.formatting import format_number
 from indicators.i18n import t
 
@@ -47,52 +47,71 @@ def test_every_topic_has_its_link_and_every_page_topic_is_a_topic():
     assert shown_somewhere == set(methods.TOPICS) - {"glossary"}
 
 
-def test_interval_example_matches_the_public_figures_and_the_interval_functions(
-        examples, reader, config):
+def _check_figure(reader, indicator, figure, period):
+    numerator, denominator, value = _public(reader, indicator.id, figure.area_code, period)
+    assert (figure.numerator, figure.denominator) == (numerator, denominator)
+    assert figure.value == pytest.approx(value)
+    assert figure.value == pytest.approx(numerator / denominator * indicator.scale)
+    low, high = stats.value_interval(indicator.kind, numerator, denominator, indicator.scale)
+    assert (figure.low, figure.high) == pytest.approx((float(low), float(high)))
+    assert figure.low < figure.value < figure.high
+
+
+def test_interval_example_is_the_pages_latest_county_figure_and_its_verdict(examples, reader,
+                                                                            config):
     example = examples.intervals
     assert example is not None
     indicator = config.indicators[example.indicator_id]
-    municipalities = {c for c, a in config.areas.items() if a.level == "municipality"}
-    assert {example.small.area_code, example.large.area_code} <= municipalities
-    assert example.small.denominator < example.large.denominator
     assert example.county.area_code == config.county_code
-    for figure in (example.small, example.large, example.county):
-        numerator, denominator, value = _public(reader, indicator.id, figure.area_code,
-                                                example.period)
-        assert (figure.numerator, figure.denominator) == (numerator, denominator)
-        assert figure.value == pytest.approx(value)
-        assert figure.value == pytest.approx(numerator / denominator * indicator.scale)
-        low, high = stats.value_interval(indicator.kind, numerator, denominator, indicator.scale)
-        assert (figure.low, figure.high) == pytest.approx((float(low), float(high)))
-        assert figure.low < figure.value < figure.high
-    # the smaller municipality has the wider interval: the point of the small-areas note
-    assert (example.small.high - example.small.low) > (example.large.high - example.large.low)
-    # the county's change verdict follows the non-overlap rule on the two intervals
+    _check_figure(reader, indicator, example.county, example.period)
+    # the period and the verdict are those the overview card shows (queries.latest)
+    level = queries.default_level(indicator, queries.period_levels(reader, indicator.id))
+    card = queries.latest(reader, indicator, [config.county_code], level=level)[0]
+    assert (card.period, card.compare_period, card.status) == (
+        example.period, example.compare_period, example.change_status)
     assert example.compare is not None
+    _check_figure(reader, indicator, example.compare, example.compare_period)
+    # the verdict follows the non-overlap rule on the two intervals
     assert example.change_status == stats.change_status(
         indicator.direction, example.county.value, example.county.low, example.county.high,
         example.compare.value, example.compare.low, example.compare.high)
     overlap = not (example.county.low > example.compare.high
                    or example.county.high < example.compare.low)
     assert methods.change_key(example) == ("overlap" if overlap else "apart")
-    # funnel limits: narrower for the larger municipality, around the county value
-    for low, high in (example.funnel_small, example.funnel_large):
-        assert low < example.county.value < high
+    params = methods.interval_params(example, config, "fi")
+    assert params["county_low"] == format_number(example.county.low, indicator.decimals, "fi")
+    assert params["status"] == t(f"status.{example.change_status}", "fi")
+    assert "." in methods.interval_params(example, config, "en")["county_value"]
+
+
+def test_funnel_example_is_the_phenomena_pages_funnel(examples, reader, config):
+    example = examples.funnel
+    assert example is not None
+    indicator = config.indicators[example.indicator_id]
+    assert any(example.indicator_id in p.indicator_ids for p in config.phenomena)
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, period, target = queries.funnel_points(reader, indicator, municipalities,
+                                                   config.county_code,
+                                                   phenomena.funnel_level(indicator))
+    assert (example.period, example.target) == (period, pytest.approx(target))
+    positions = phenomena.funnel_positions(points, indicator, target).set_index("area_code")
+    for figure, limits in ((example.small, example.funnel_small),
+                           (example.large, example.funnel_large)):
+        _check_figure(reader, indicator, figure, period)
+        row = positions.loc[figure.area_code]
+        assert limits == pytest.approx((row["low_95"], row["high_95"]))
+        assert limits[0] < target < limits[1]
+    visible = points[~points["suppressed"].astype(bool)]
+    assert example.small.denominator == visible["denominator"].min()
+    assert example.large.denominator == visible["denominator"].max()
+    # the smaller municipality: the wider interval and funnel, the bigger step per case
+    assert (example.small.high - example.small.low) > (example.large.high - example.large.low)
     assert (example.funnel_small[1] - example.funnel_small[0]) > \
         (example.funnel_large[1] - example.funnel_large[0])
-
-
-def test_interval_params_print_the_numbers_as_the_pages_do(examples, config):
-    example = examples.intervals
-    indicator = config.indicators[example.indicator_id]
-    params = methods.interval_params(example, config, "fi")
-    assert params["small_value"] == format_number(example.small.value, indicator.decimals, "fi")
-    assert params["county_low"] == format_number(example.county.low, indicator.decimals, "fi")
+    params = methods.funnel_params(example, config, "fi")
     assert params["small_one_more"] == format_number(indicator.scale / example.small.denominator,
                                                      indicator.decimals + 1, "fi")
-    assert params["status"] == t(f"status.{example.change_status}", "fi")
-    assert "," in params["small_value"] and "." in methods.interval_params(
-        example, config, "en")["small_value"]
+    assert params["target"] == format_number(target, indicator.decimals, "fi")
 
 
 def test_signal_example_is_the_phenomena_pages_verdict_and_the_rules_hold(examples, reader,
@@ -163,23 +182,36 @@ def test_suppression_counts_agree_with_the_public_view(examples, reader):
                              "AS hidden FROM observation_public")
     assert counts.cells == int(public["n"].iloc[0])
     assert counts.hidden == int(public["hidden"].iloc[0])
-    assert counts.primary + counts.secondary == counts.hidden
+    municipal = reader.query_df(
+        "SELECT COUNT(*) AS n FROM observation_public o JOIN area a ON a.code = o.area_code "
+        "WHERE o.suppressed AND a.level = 'municipality'")
+    assert counts.municipality_hidden == int(municipal["n"].iloc[0])
     assert counts.municipality_hidden + counts.wider_hidden == counts.hidden
     assert counts.municipality_cells + counts.wider_cells == counts.cells
-    assert counts.secondary > 0 and counts.primary > 0
+    # totals mostly stay: a smaller share hidden above the municipalities than among them
+    assert counts.wider_hidden / counts.wider_cells < \
+        counts.municipality_hidden / counts.municipality_cells
+    assert not {"primary", "secondary", "linked"} & set(vars(counts))  # never why
 
 
-def test_suppression_illustration_hides_a_neighbour_and_keeps_the_total():
-    example = methods.suppression_illustration(5)
+@pytest.mark.parametrize("min_n", [2, 3, 5, 10, 42, 100])
+def test_suppression_illustration_hides_a_neighbour_and_keeps_the_total(min_n):
+    example = methods.suppression_illustration(min_n)
     assert example.hidden == (True, True, False)
     assert example.reasons[0] == "small_count" and example.reasons[1] == "secondary"
     assert not example.total_hidden
-    assert example.counts[0] < 5 <= min(example.counts[1:])
+    assert 0 < example.counts[0] < min_n <= min(example.counts[1:])
     params = methods.illustration_params(example, "fi")
+    assert params["min_n"] == str(min_n)
     # the sum the note shows really recovers the small count
-    assert params["recovered"] == f"{example.total} − {example.counts[1]} − {example.counts[2]}" \
-                                  f" = {example.counts[0]}"
+    a, b, c = (format_number(n, 0, "fi") for n in example.counts)
+    assert params["recovered"] == f"{format_number(example.total, 0, 'fi')} − {b} − {c} = {a}"
+    assert example.total - example.counts[1] - example.counts[2] == example.counts[0]
     assert (params["primary"], params["secondary"], params["shown"]) == ("A", "B", "C")
+
+
+def test_no_illustration_when_nothing_is_small():
+    assert methods.suppression_illustration(1) is None
 
 
 def test_progress_example_redoes_the_goals_cards_arithmetic(examples, config):
@@ -275,3 +307,49 @@ def test_the_progress_example_text_carries_its_computed_numbers(examples, config
     assert f"= {params['score']} %" in lines[1]
     assert f"{params['score_precise']} % / {params['expected_precise']} % = {params['pace']} %" \
         in lines[1]
+
+
+def test_progress_example_is_a_judged_pace_and_prefers_an_uncapped_share(examples, results,
+                                                                         config):
+    chosen = examples.progress
+    assert chosen.reason == "pace"
+    assert 0 <= methods.raw_share(chosen) <= 1
+    judged = [r for r in results if r.reason == "pace" and r.source == "indicator"]
+    assert any(not 0 <= methods.raw_share(r) <= 1 for r in judged)  # the demo has capped ones
+    # a store where only a capped one is judged: the text says the share was capped
+    capped = next(r for r in judged if methods.raw_share(r) < 0)
+    assert methods.progress_example([capped]) is capped
+    params = methods.progress_params(capped, config, "fi")
+    assert params["capped"] == "away" and params["score"] == "0"
+    assert params["raw_score"].startswith("-")
+
+
+def test_a_capped_share_is_explained_in_the_example(examples, results, config):
+    capped = next(r for r in results if r.reason == "pace" and r.source == "indicator"
+                  and methods.raw_share(r) < 0)
+    found = methods.Examples(**{**vars(examples), "progress": capped})
+    lines = methods.example_lines("progress", found, config, "fi")
+    assert "siirtynyt poispäin tavoitteesta" in lines[1]
+    # no false arithmetic: the division printed is the raw one, the 0 % comes after it
+    params = methods.progress_params(capped, config, "fi")
+    assert f"{params['covered']} / {params['way']} = {params['raw_score']} %" in lines[1]
+
+
+def test_key_results_not_judged_on_pace_are_never_the_example(results):
+    others = [r for r in results if r.reason != "pace"]
+    assert others and methods.progress_example(others) is None
+
+
+def test_the_demo_label_follows_the_figures_each_example_uses(examples):
+    assert all(methods.example_is_demo(topic, examples) for topic in methods.TOPICS
+               if topic != "glossary")
+    real_signal = methods.DataOrigin("mixed", 10, 5, 2,
+                                     frozenset({examples.intervals.indicator_id}) - frozenset(
+                                         methods.example_indicators("signals", examples)),
+                                     None)
+    mixed = methods.Examples(**{**vars(examples), "origin": real_signal})
+    assert not methods.example_is_demo("signals", mixed)
+    assert methods.example_is_demo("suppression", mixed)  # store-wide: some of it is demo
+    real = methods.Examples(**{**vars(examples), "origin": methods.DataOrigin(
+        "real", 10, 0, 2, frozenset(), None)})
+    assert not any(methods.example_is_demo(topic, real) for topic in methods.TOPICS)

@@ -5,6 +5,7 @@ links to the notes that explain it."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -88,15 +89,31 @@ def test_the_interval_note_prints_the_county_figure_and_its_interval(methods_tex
                f"luottamusväli {format_number(float(low), d, 'fi')}–"
                f"{format_number(float(high), d, 'fi')}")
     assert printed in text
-    # the small municipality's line: its own fraction, interval and the effect of one case
-    small_num, small_den, small_value = _figure(reader, indicator.id, example.small.area_code,
-                                                example.period)
-    s_low, s_high = stats.value_interval(indicator.kind, small_num, small_den, indicator.scale)
-    assert (f"{format_number(small_num, 0, 'fi')} / {format_number(small_den, 0, 'fi')} → "
-            f"{format_number(small_value, d, 'fi')}") in text
-    assert f"{format_number(float(s_low), d, 'fi')}–{format_number(float(s_high), d, 'fi')}" \
-        in text
-    assert format_number(indicator.scale / small_den, d + 1, 'fi') in text
+
+
+def test_the_small_areas_note_prints_the_phenomena_pages_funnel(methods_text, reader, config):
+    from indicators import phenomena, queries
+
+    text, _ = methods_text
+    example = methods.funnel_example(reader, config)
+    indicator = config.indicators[example.indicator_id]
+    municipalities = [c for c, a in config.areas.items() if a.level == "municipality"]
+    points, period, target = queries.funnel_points(reader, indicator, municipalities,
+                                                   config.county_code,
+                                                   phenomena.funnel_level(indicator))
+    positions = phenomena.funnel_positions(points, indicator, target)
+    d = indicator.decimals
+    assert f"suppilokaavio maakunnan tason {format_number(target, d, 'fi')}" in text
+    visible = positions[positions["position"] != "hidden"].sort_values("denominator")
+    small = visible.iloc[0]
+    num, den, value = _figure(reader, indicator.id, small["area_code"], period)
+    low, high = stats.value_interval(indicator.kind, num, den, indicator.scale)
+    assert (f"{format_number(num, 0, 'fi')} / {format_number(den, 0, 'fi')} → "
+            f"{format_number(value, d, 'fi')}") in text
+    assert f"{format_number(float(low), d, 'fi')}–{format_number(float(high), d, 'fi')}" in text
+    assert format_number(indicator.scale / den, d + 1, 'fi') in text
+    assert (f"{format_number(small['low_95'], d, 'fi')}–"
+            f"{format_number(small['high_95'], d, 'fi')}") in text
 
 
 def test_the_signal_note_prints_the_run_chart_rules_numbers(methods_text, reader, config):
@@ -133,9 +150,40 @@ def test_the_suppression_note_counts_the_hidden_cells(methods_text, reader):
     text, _ = methods_text
     counts = reader.query_df("SELECT COUNT(*) AS n, COUNT(*) FILTER (WHERE suppressed) AS hidden "
                              "FROM observation_public").iloc[0]
-    assert (f"Aineistossa on {format_number(counts['n'], 0, 'fi')} lukua, joista "
-            f"{format_number(counts['hidden'], 0, 'fi')} on salattu") in text
+    assert f"yhteensä {format_number(counts['n'], 0, 'fi')} lukua" in text
+    assert f"joista {format_number(counts['hidden'], 0, 'fi')} on salattu" in text
     assert "102 − 41 − 58 = 3" in text
+
+
+def test_the_control_chart_example_prints_the_omatiimi_pages_limits(methods_text, reader,
+                                                                   config):
+    from indicators import omatiimi, queries
+
+    text, _ = methods_text
+    example = methods.control_example(reader, config)
+    indicator = config.indicators[example.indicator_id]
+    frame = queries.series(reader, indicator, [example.area_code], level="month")
+    chart = omatiimi.control_chart(frame.sort_values("period_start").reset_index(drop=True),
+                                   indicator)
+    d = indicator.decimals
+    assert f"Keskiviiva on {format_number(chart.centre, d, 'fi')}" in text
+    i = chart.positions[-1]
+    assert (f"ohjausrajat {format_number(chart.lower[i], d, 'fi')}–"
+            f"{format_number(chart.upper[i], d, 'fi')}") in text
+    assert f"Rajat perustuvat {chart.n_points} kuukauteen" in text
+
+
+def test_the_survey_note_names_the_survey_years(methods_text, reader, config):
+    text, _ = methods_text
+    example = methods.survey_example(reader, config, goals.evaluate(reader, config),
+                                     date.today())
+    years = reader.query_df(
+        "SELECT DISTINCT period FROM observation_public WHERE indicator_id = ? "
+        "AND area_code = ? ORDER BY period", [example.indicator_id, config.county_code])
+    listed = ", ".join(years["period"])
+    assert f"kyselyvuodet {listed}." in text
+    latest = int(years["period"].iloc[-1])
+    assert f"verrataan vuoteen {latest - 2}, ja seuraava luku tulee vuodelta {latest + 2}" in text
 
 
 def test_the_demo_note_says_the_data_is_demo(methods_text):
@@ -165,6 +213,12 @@ def test_every_page_explains_itself_and_links_to_its_notes(app, page):
     for topic in methods.PAGE_TOPICS[page]:
         assert f"]({methods.methods_href(topic, 'fi')})" in text
         assert t(f"methods.{topic}.short", "fi") in text
+    # PAGE_TOPICS says exactly which notes the page's boxes explain
+    linked = set(re.findall(r"\]\(methods\?lang=fi&topic=(\w+)#", text))
+    assert linked == set(methods.PAGE_TOPICS[page])
+    # a box beside every chart kind: none of the page's charts is far from an explanation
+    if page in ("omatiimi", "phenomena"):
+        assert len(boxes) >= 3
 
 
 def test_the_boxes_follow_the_language(app):
@@ -234,3 +288,11 @@ def test_a_link_from_a_box_opens_the_methods_page_at_its_note(app):
 def test_an_unknown_topic_in_the_address_scrolls_nowhere(app, topic):
     at = _page(app, "methods", topic=topic)
     assert _scroll_scripts(at) == []
+
+
+@pytest.mark.parametrize("anchor", ['x");alert(1)//', "</script>", "", "A" * 65, "sig nals"])
+def test_scroll_to_refuses_anything_but_a_plain_anchor(anchor):
+    from indicators import webapp
+
+    with pytest.raises(ValueError):
+        webapp.scroll_to(anchor)
