@@ -592,7 +592,11 @@ def method_examples(store_version: str, today: date) -> methods.Examples:
 def explain(topics: Sequence[str], lang: str) -> None:
     """'Mitä tämä tarkoittaa?' beside a chart or a status: each topic's short note in plain
     words and a link to its full method note (a new tab, so the view here stays as it is)."""
-    with st.expander(t("methods.explain.title", lang), icon=":material/help:"):
+    # the label names the topics: several boxes on one page must not sound alike to a screen
+    # reader (WCAG 2.4.6)
+    label = t("methods.explain.label", lang, title=t("methods.explain.title", lang),
+              topics=", ".join(t(f"methods.{topic}.label", lang) for topic in topics))
+    with st.expander(label, icon=":material/help:"):
         for topic in topics:
             title = t(f"methods.{topic}.title", lang)
             st.markdown(f"**{title}.** {t(f'methods.{topic}.short', lang)}")

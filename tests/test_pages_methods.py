@@ -207,7 +207,7 @@ def test_the_methods_page_in_each_language(app, lang):
 def test_every_page_explains_itself_and_links_to_its_notes(app, page):
     params = {"indicator": "fc_contacts_attention"} if page == "indicator" else {}
     at = _page(app, page, **params)
-    boxes = [e for e in at.expander if e.label == t("methods.explain.title", "fi")]
+    boxes = [e for e in at.expander if e.label.startswith(t("methods.explain.title", "fi"))]
     assert boxes, f"{page} has no 'what does this mean?' box"
     text = "\n".join(m.value for box in boxes for m in box.markdown)
     for topic in methods.PAGE_TOPICS[page]:
@@ -216,6 +216,15 @@ def test_every_page_explains_itself_and_links_to_its_notes(app, page):
     # PAGE_TOPICS says exactly which notes the page's boxes explain
     linked = set(re.findall(r"\]\(methods\?lang=fi&topic=(\w+)#", text))
     assert linked == set(methods.PAGE_TOPICS[page])
+    # each box's label names its topics, so boxes on one page do not sound alike
+    for box in boxes:
+        named = {topic for topic in methods.TOPICS
+                 if f"]({methods.methods_href(topic, 'fi')})" in "\n".join(
+                     m.value for m in box.markdown)}
+        assert all(t(f"methods.{topic}.label", "fi") in box.label for topic in named)
+    assert len({box.label for box in boxes}) == len({
+        frozenset(re.findall(r"topic=(\w+)", "\n".join(m.value for m in box.markdown)))
+        for box in boxes})
     # a box beside every chart kind: none of the page's charts is far from an explanation
     if page in ("omatiimi", "phenomena"):
         assert len(boxes) >= 3
@@ -223,7 +232,7 @@ def test_every_page_explains_itself_and_links_to_its_notes(app, page):
 
 def test_the_boxes_follow_the_language(app):
     at = _page(app, "indicator", "sv")
-    boxes = [e for e in at.expander if e.label == t("methods.explain.title", "sv")]
+    boxes = [e for e in at.expander if e.label.startswith(t("methods.explain.title", "sv"))]
     assert boxes
     text = "\n".join(m.value for m in boxes[0].markdown)
     assert "methods?lang=sv&topic=intervals#intervals" in text
