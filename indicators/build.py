@@ -13,7 +13,6 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from indicators import audit, auth, demo
 from indicators.checkins import CheckIn, key_result_ids, problems, replace_demo
@@ -28,6 +27,7 @@ from indicators.ingest import (
 from indicators.schema import create_schema
 from indicators.settings import DEMO_DIR, REPO_ROOT
 from indicators.store import StoreReader, write_transaction
+from indicators.yaml_safe import safe_load
 
 STORE_TABLES = ("observation", "observation_history", "import_log", "cell_disclosure")
 
@@ -94,7 +94,7 @@ def demo_checkins(config: Config, path: Path = DEMO_DIR / "checkins.yaml") -> li
     if not path.is_file():
         return []
     with path.open(encoding="utf-8") as handle:
-        rows = (yaml.safe_load(handle) or {}).get("checkins", [])
+        rows = (safe_load(handle) or {}).get("checkins", [])
     known = key_result_ids(config)
     out = []
     for row in rows:

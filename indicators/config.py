@@ -26,6 +26,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from indicators.yaml_safe import SAFE_LOADER
+
 if TYPE_CHECKING:
     from indicators.goal_config import Objective
 
@@ -615,7 +617,7 @@ def _location(loc: Iterable[Any], data: Any) -> str:
     return "".join(parts)
 
 
-class _ConfigLoader(yaml.SafeLoader):
+class _ConfigLoader(SAFE_LOADER):
     """Safe YAML that leaves dates as text, so pydantic validates them and an impossible date
     (2026-02-30) is reported with its file and key instead of crashing the YAML reader."""
 

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from indicators.yaml_safe import safe_load
 
 LANGUAGES = ("fi", "sv", "en")
 DEFAULT_LANGUAGE = "fi"
@@ -41,7 +41,7 @@ def messages(lang: str) -> dict[str, str]:
         if not path.is_file():
             continue
         with path.open(encoding="utf-8") as handle:
-            part = _flatten(yaml.safe_load(handle) or {})
+            part = _flatten(safe_load(handle) or {})
         clash = sorted(set(part) & set(out))
         if clash:
             raise ValueError(f"message keys defined twice ({path.name}): {clash[:5]}")
