@@ -75,6 +75,12 @@ def methods_href(topic: str, lang: str) -> str:
     return f"methods?{urlencode({'lang': lang, 'topic': topic})}#{topic}"
 
 
+def note_link(topic: str, lang: str) -> str:
+    """'Lue lisää: <note> (avautuu uuteen välilehteen)' as a Markdown link to the note."""
+    title = t(f"methods.{topic}.title", lang)
+    return f"[{t('methods.explain.more', lang, topic=title)}]({methods_href(topic, lang)})"
+
+
 # --------------------------------------------------------------------------------------------
 # intervals, change and small areas
 

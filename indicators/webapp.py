@@ -598,10 +598,9 @@ def explain(topics: Sequence[str], lang: str) -> None:
               topics=", ".join(t(f"methods.{topic}.label", lang) for topic in topics))
     with st.expander(label, icon=":material/help:"):
         for topic in topics:
-            title = t(f"methods.{topic}.title", lang)
-            st.markdown(f"**{title}.** {t(f'methods.{topic}.short', lang)}")
-            st.markdown(f"[{t('methods.explain.more', lang, topic=title)}]"
-                        f"({methods.methods_href(topic, lang)})")
+            st.markdown(f"**{t(f'methods.{topic}.title', lang)}.** "
+                        f"{t(f'methods.{topic}.short', lang)}")
+            st.markdown(methods.note_link(topic, lang))
 
 
 def scroll_to(anchor: str) -> None:

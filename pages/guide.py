@@ -7,7 +7,7 @@ import streamlit as st
 
 from indicators import glossary, guide, webapp
 from indicators.i18n import t
-from indicators.methods import methods_href
+from indicators.methods import note_link
 
 webapp.ensure_entrypoint()
 lang = webapp.current_language()
@@ -34,9 +34,8 @@ def show_task(task: guide.Task) -> None:
                          icon=":material/arrow_forward:",
                          query_params=webapp.link_params(task.params))
             if task.methods_topics:
-                st.markdown("\n".join(
-                    f"- [{t('guide.read_more', lang, topic=t(f'methods.{topic}.title', lang))}]"
-                    f"({methods_href(topic, lang)})" for topic in task.methods_topics))
+                st.markdown("\n".join(f"- {note_link(topic, lang)}"
+                                       for topic in task.methods_topics))
         image = guide.screenshot_for_display(task)
         if image is not None:  # a missing picture is no reason to fail
             # the description is the visible caption; the image's own alt names it briefly,

@@ -238,7 +238,7 @@ def test_guide_page_shows_every_group_task_link_picture_and_method_note(guide_pa
     for task in guide.tasks():
         assert "1. " + t(guide.step_keys(task)[0]) in unlinked
         for topic in task.methods_topics:
-            label = t("guide.read_more", "fi", topic=t(f"methods.{topic}.title"))
+            label = t("methods.explain.more", "fi", topic=t(f"methods.{topic}.title"))
             assert f"[{label}]({methods.methods_href(topic, 'fi')})" in text
     assert "avautuu uuteen välilehteen" in text
     images = at.get("image")
