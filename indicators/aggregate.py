@@ -7,6 +7,8 @@ child is present with the figures needed, and never overwrite a figure a source 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -21,15 +23,21 @@ from indicators.periods import (
 
 KEY = ["area_code", "period", "sex", "grp"]
 COLUMNS = [*KEY, "numerator", "denominator", "value", "status", "import_id", "derived"]
+# a cell of one of several indicators rolled up together
+MANY_KEY = ["indicator_id", *KEY]
 
 
-def compute_value(indicator: Indicator, numerator: pd.Series, denominator: pd.Series) -> pd.Series:
-    """Value on the unit's own scale from numerator and denominator (count: the numerator)."""
+def compute_value(indicator: Indicator, numerator: pd.Series, denominator: pd.Series,
+                  scale: pd.Series | None = None) -> pd.Series:
+    """Value on the unit's own scale from numerator and denominator (count: the numerator).
+    `scale`, per row, is the scale of each row's indicator when rows of several indicators of
+    `indicator`'s kind are computed together."""
     if indicator.kind == "count":
         return numerator.astype("float64")
     den = denominator.astype("float64")
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = numerator.astype("float64") / den.where(den > 0) * indicator.scale
+        out = (numerator.astype("float64") / den.where(den > 0)
+               * (indicator.scale if scale is None else scale))
     return out
 
 
@@ -64,10 +72,17 @@ def _roll_up(
     if sub.empty:
         return df.iloc[0:0]
     sub = sub.assign(_parent=sub[column].map(parent_of))
-    others = [k for k in KEY if k != column]
+    # a parent the rows already hold is never overwritten: skip its children before summing (a
+    # national file gives every region and county, and the sums were most of storing it)
+    existing = pd.MultiIndex.from_frame(df[MANY_KEY])
+    parent_keys = pd.MultiIndex.from_frame(sub[MANY_KEY].assign(**{column: sub["_parent"]}))
+    sub = sub[~parent_keys.isin(existing)]
+    if sub.empty:
+        return df.iloc[0:0]
+    others = [k for k in MANY_KEY if k != column]
     agg = _sums(sub, [*others, "_parent"], n_children=(column, "nunique"))
     agg["den_mean"] = agg["den_sum"] / agg["_rows"]
-    expected = agg["_parent"].map(lambda p: len(children_of[p]))
+    expected = agg["_parent"].map({p: len(c) for p, c in children_of.items()})
     complete = (agg["n_children"] == expected) & agg["numerator"].notna()
     if denominator_mode == "sum":
         agg["denominator"] = agg["den_sum"]
@@ -78,9 +93,9 @@ def _roll_up(
     else:  # counts: a denominator is optional and summed when every child has one
         agg["denominator"] = agg["den_sum"]
     agg = agg[complete].rename(columns={"_parent": column})
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
-            **{k: agg[k] for k in KEY},
+            **{k: agg[k] for k in MANY_KEY},
             "numerator": agg["numerator"].astype("float64"),
             "denominator": agg["denominator"].astype("float64"),
             "value": np.nan,  # computed below from numerator and denominator
@@ -89,9 +104,6 @@ def _roll_up(
             "derived": True,
         }
     )
-    existing = pd.MultiIndex.from_frame(df[KEY])
-    new_keys = pd.MultiIndex.from_frame(out[KEY])
-    return out[~new_keys.isin(existing)]
 
 
 def _pools(df: pd.DataFrame, years: int, denominator_mode: str,
@@ -103,8 +115,8 @@ def _pools(df: pd.DataFrame, years: int, denominator_mode: str,
     children = {pool(last, years): set(pool_years(pool(last, years)))
                 for last in found if last - years + 1 >= found[0]} if found else {}
     frame = _roll_up_all(yearly, children, denominator_mode, import_id)
-    existing = pd.MultiIndex.from_frame(df[KEY])
-    return frame[~pd.MultiIndex.from_frame(frame[KEY]).isin(existing)]
+    existing = pd.MultiIndex.from_frame(df[MANY_KEY])
+    return frame[~pd.MultiIndex.from_frame(frame[MANY_KEY]).isin(existing)]
 
 
 def _roll_up_all(rows: pd.DataFrame, children: dict[str, set[str]], denominator_mode: str,
@@ -119,15 +131,15 @@ def _roll_up_all(rows: pd.DataFrame, children: dict[str, set[str]], denominator_
         return rows.iloc[0:0].assign(derived=True)
     data = pd.concat(expanded, ignore_index=True)
     data = data.assign(period=data["_pool"]).drop(columns=["_pool"])
-    agg = _sums(data, ["area_code", "period", "sex", "grp"])
+    agg = _sums(data, MANY_KEY)
     agg = agg.rename(columns={"den_sum": "denominator", "_rows": "n"})
-    need = agg["period"].map(lambda p: len(children[p]))
+    need = agg["period"].map({p: len(c) for p, c in children.items()})
     complete = (agg["n"] == need) & agg["numerator"].notna()
     if denominator_mode != "none":
         complete &= agg["denominator"].notna()
     agg = agg[complete]
     return pd.DataFrame({
-        **{k: agg[k] for k in KEY},
+        **{k: agg[k] for k in MANY_KEY},
         "numerator": agg["numerator"].astype("float64"),
         "denominator": agg["denominator"].astype("float64"),
         "value": np.nan,
@@ -152,15 +164,51 @@ def materialise(
     `base` holds the source rows (KEY, numerator, denominator, value, status, import_id). Returns
     the same columns plus `derived`; derived values are computed from numerators/denominators.
     """
+    cells = materialise_many(base.assign(indicator_id=indicator.id), [indicator], config,
+                             import_id=import_id)
+    return cells.drop(columns=["indicator_id"])
+
+
+def _shape(indicator: Indicator) -> tuple[object, ...]:
+    """What decides how an indicator's cells are summed: indicators alike are summed together."""
+    return (indicator.kind == "count", tuple(indicator.sexes),
+            tuple(g.code for g in indicator.groups), indicator.groups_sum_to_total,
+            indicator.period_aggregation, indicator.first_period or "",
+            indicator.rolling_pool_years)
+
+
+def materialise_many(
+    base: pd.DataFrame, indicators: Sequence[Indicator], config: Config, *, import_id: int
+) -> pd.DataFrame:
+    """`materialise` for several indicators at once: `base` and the result have `indicator_id`.
+
+    Indicators summed alike are rolled up in the same group-bys (a national import stores a
+    thousand indicators, and a group-by per indicator and level took most of its time)."""
+    alike: dict[tuple[object, ...], list[Indicator]] = {}
+    for indicator in indicators:
+        alike.setdefault(_shape(indicator), []).append(indicator)
+    parts = []
+    for members in alike.values():
+        rows = base[base["indicator_id"].isin([m.id for m in members])]
+        parts.append(_materialise_alike(rows, members, config, import_id=import_id))
+    if not parts:
+        return base.iloc[0:0].assign(derived=False)[["indicator_id", *COLUMNS]]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _materialise_alike(
+    base: pd.DataFrame, members: list[Indicator], config: Config, *, import_id: int
+) -> pd.DataFrame:
+    indicator = members[0]  # all members are summed alike (`_shape`)
     df = base.copy()
     df["derived"] = False
-    df = df[COLUMNS]
+    df = df[["indicator_id", *COLUMNS]]
     denominator_mode = "none" if indicator.kind == "count" else "sum"
 
     def add(rows: pd.DataFrame) -> None:
         nonlocal df
         if not rows.empty:
-            df = pd.concat([df, rows[COLUMNS]], ignore_index=True)
+            df = pd.concat([df, rows[["indicator_id", *COLUMNS]]], ignore_index=True)
 
     splits = [s for s in indicator.sexes if s != "total"]
     if splits:
@@ -208,12 +256,15 @@ def materialise(
         add(_roll_up(df, "period", y_of, quarters_of,
                      denominator_mode=time_den, import_id=import_id))
 
-    if indicator.rolling_pool_years:
-        add(_pools(df, indicator.rolling_pool_years, denominator_mode, import_id))
+    if indicator.rolling_pool_years:  # which pools exist depends on each member's years
+        for member in members:
+            add(_pools(df[df["indicator_id"] == member.id], indicator.rolling_pool_years,
+                       denominator_mode, import_id))
 
     derived = df["derived"].astype(bool)
+    scale = df.loc[derived, "indicator_id"].map({m.id: m.scale for m in members}).astype(float)
     df.loc[derived, "value"] = compute_value(
-        indicator, df.loc[derived, "numerator"], df.loc[derived, "denominator"]
+        indicator, df.loc[derived, "numerator"], df.loc[derived, "denominator"], scale
     )
     df["derived"] = derived
     return df.reset_index(drop=True)

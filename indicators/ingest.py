@@ -7,17 +7,22 @@ runs this inside `store.write_transaction`, so a failure anywhere leaves the sto
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import multiprocessing
+import os
+import sys
 import time
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
-from indicators.aggregate import KEY, compute_value, materialise
+from indicators.aggregate import KEY, MANY_KEY, compute_value, materialise_many
 from indicators.config import Config, Indicator
 from indicators.periods import period_start
 from indicators.privacy import suppress
@@ -25,6 +30,14 @@ from indicators.privacy import suppress
 CONTENT = ["value", "numerator", "denominator", "status", "derived"]
 STORE_COLUMNS = ["indicator_id", *KEY[:2], "period_start", *KEY[2:], "value", "numerator",
                  "denominator", "status", "import_id", "derived"]
+
+Key = tuple[str, str, str, str]
+# indicators read and written together: a national import touches a thousand of them, and a
+# statement per indicator scans the whole table each time
+BATCH_INDICATORS = 200
+# disclosure control of this many units of work or more runs in worker processes: starting
+# them takes about a second, which only a national-scale import wins back
+PARALLEL_MIN_UNITS = 100
 
 
 def sync_reference(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -63,63 +76,80 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
     return (a == b) | (a.isna() & b.isna())
 
 
-def _current(con: duckdb.DuckDBPyConnection, indicator_id: str) -> pd.DataFrame:
+def _current_of(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> pd.DataFrame:
+    """The stored rows of these indicators, read in one query."""
     return con.execute(
         f"SELECT {', '.join(STORE_COLUMNS)} FROM observation "  # noqa: S608 - STORE_COLUMNS
-        "WHERE indicator_id = ?",
-        [indicator_id],
-    ).df()
+        "WHERE list_contains(?, indicator_id)", [indicator_ids]).df()
 
 
 class NothingChanged(Exception):
     """The file's content equals the store's: the import is discarded, nothing is written."""
 
 
-def _apply_indicator(con: duckdb.DuckDBPyConnection, indicator: Indicator, rows: pd.DataFrame,
-                     config: Config, import_id: int) -> int:
-    """Store one indicator's rows of an import; returns how many cells changed."""
-    current = _current(con, indicator.id)
+@dataclass
+class _Changes:
+    """What an import does to some indicators: the cells changed per indicator (those with
+    changes only), their rows after the import, and the rows replaced (moved to the history)."""
+
+    changed: dict[str, int]
+    final: pd.DataFrame
+    history: pd.DataFrame
+
+
+def _changes_of(indicators: list[Indicator], rows: pd.DataFrame, current: pd.DataFrame,
+                config: Config, import_id: int) -> _Changes:
+    """The file's rows of some indicators (with `indicator_id`) against the rows the store
+    holds for them (`current`)."""
     # source rows after this import: old source rows not in the file, plus the file's rows
     old_source = current[~current["derived"].astype(bool)]
     incoming = rows.assign(import_id=import_id)
-    incoming_keys = pd.MultiIndex.from_frame(incoming[KEY])
-    kept = old_source[~pd.MultiIndex.from_frame(old_source[KEY]).isin(incoming_keys)]
-    base_cols = [*KEY, "numerator", "denominator", "value", "status", "import_id"]
+    incoming_keys = pd.MultiIndex.from_frame(incoming[MANY_KEY])
+    kept = old_source[~pd.MultiIndex.from_frame(old_source[MANY_KEY]).isin(incoming_keys)]
+    base_cols = [*MANY_KEY, "numerator", "denominator", "value", "status", "import_id"]
     base = pd.concat([kept[base_cols], incoming[base_cols]], ignore_index=True)
-    cells = materialise(base, indicator, config, import_id=import_id)
+    cells = materialise_many(base, indicators, config, import_id=import_id)
 
-    merged = cells.merge(current, on=KEY, how="outer", suffixes=("", "_old"), indicator=True)
+    merged = cells.merge(current, on=MANY_KEY, how="outer", suffixes=("", "_old"),
+                         indicator=True)
     unchanged = merged["_merge"] == "both"
     for column in CONTENT:
         unchanged &= _same(merged[column], merged[f"{column}_old"])
     # unchanged rows keep the import that brought them
     merged.loc[unchanged, "import_id"] = merged.loc[unchanged, "import_id_old"]
+    per_indicator = (~unchanged).groupby(merged["indicator_id"]).sum()
+    changed = {str(i): int(n) for i, n in per_indicator.items() if n}
     replaced = merged[(merged["_merge"] != "left_only") & ~unchanged]
-    changed = int((~unchanged).sum())
-    if changed == 0:
-        return 0
-    if not replaced.empty:
-        history = current.merge(replaced[KEY], on=KEY)
-        history = history.assign(replaced_by_import_id=import_id)
-        con.register("history_rows", history)
+    history = current.merge(replaced[MANY_KEY], on=MANY_KEY)
+    history = history.assign(replaced_by_import_id=import_id)
+    final = merged[(merged["_merge"] != "right_only")
+                   & merged["indicator_id"].isin(list(changed))].copy()
+    starts = {p: period_start(p) for p in final["period"].unique()}
+    final["period_start"] = final["period"].map(starts)
+    final["import_id"] = final["import_id"].astype("int64")
+    final["derived"] = final["derived"].astype(bool)
+    return _Changes(changed, final[STORE_COLUMNS],
+                    history[[*STORE_COLUMNS, "replaced_by_import_id"]])
+
+
+def _write_changes(con: duckdb.DuckDBPyConnection, changes: _Changes) -> None:
+    """Move the replaced rows to the history and replace the changed indicators' rows, in one
+    statement each for all of them."""
+    if not changes.changed:
+        return
+    if not changes.history.empty:
+        con.register("history_rows", changes.history)
         con.execute(
             "INSERT INTO observation_history "  # noqa: S608 - columns from STORE_COLUMNS
             f"SELECT {', '.join(STORE_COLUMNS)}, replaced_by_import_id FROM history_rows"
         )
         con.unregister("history_rows")
-
-    final = merged[merged["_merge"] != "right_only"].copy()
-    final["indicator_id"] = indicator.id
-    final["period_start"] = [period_start(p) for p in final["period"]]
-    final["import_id"] = final["import_id"].astype("int64")
-    final["derived"] = final["derived"].astype(bool)
-    final = final[STORE_COLUMNS]
-    con.execute("DELETE FROM observation WHERE indicator_id = ?", [indicator.id])
-    con.register("final_rows", final)
+    con.execute("DELETE FROM observation WHERE list_contains(?, indicator_id)",
+                [list(changes.changed)])
+    con.register("final_rows", changes.final)
     con.execute("INSERT INTO observation "  # noqa: S608 - columns from STORE_COLUMNS
                 f"SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
     con.unregister("final_rows")
-    return changed
 
 
 def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]:
@@ -129,36 +159,54 @@ def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]
             if i.disclosure_group == indicator.disclosure_group]
 
 
-def _hidden_keys(con: duckdb.DuckDBPyConnection,
-                 indicator_id: str) -> set[tuple[str, str, str, str]]:
+def _cells_of(con: duckdb.DuckDBPyConnection,
+              indicators: list[Indicator]) -> dict[str, pd.DataFrame]:
+    """The cells disclosure control reads (KEY, numerator, denominator) of each indicator, in
+    key order, read in one query."""
+    frame = con.execute(
+        "SELECT indicator_id, area_code, period, sex, grp, numerator, value, denominator "
+        "FROM observation WHERE list_contains(?, indicator_id) "
+        "ORDER BY indicator_id, area_code, period, sex, grp",
+        [[i.id for i in indicators]]).df()
+    parts = {str(k): v for k, v in frame.groupby("indicator_id", sort=False)}
+    out = {}
+    for indicator in indicators:
+        part = parts.get(indicator.id, frame.iloc[0:0])
+        # a count's value is its count, also in rows stored before imports filled the
+        # numerator from it: a missing numerator must never make a small count look safe
+        numerator = (part["numerator"].fillna(part["value"]) if indicator.kind == "count"
+                     else part["numerator"])
+        out[indicator.id] = pd.DataFrame({**{k: part[k] for k in KEY}, "numerator": numerator,
+                                          "denominator": part["denominator"]}
+                                         ).reset_index(drop=True)
+    return out
+
+
+def _hidden_keys(con: duckdb.DuckDBPyConnection, indicator_id: str,
+                 decided: dict[str, pd.DataFrame]) -> set[Key]:
+    """The cells hidden in an indicator: as just decided, else as stored."""
+    if indicator_id in decided:
+        out = decided[indicator_id]
+        return set(out.loc[out["hidden"], KEY].itertuples(index=False, name=None))
     rows = con.execute("SELECT area_code, period, sex, grp FROM cell_disclosure "
                        "WHERE indicator_id = ? AND hidden", [indicator_id]).fetchall()
     return {tuple(r) for r in rows}  # type: ignore[misc]
 
 
-def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
-                       config: Config) -> None:
-    """Recompute primary and secondary suppression for one indicator and its linked ones.
+def _decide(members: list[Indicator], cells: dict[str, pd.DataFrame],
+            upstream: dict[str, set[Key]],
+            area_parent: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Primary and secondary suppression for one indicator and its linked ones: the rows of
+    `cell_disclosure` for each member (none for a member without cells).
 
     Indicators of one `disclosure_group` share counts, so a cell hidden in one is hidden in all
     (same key), and each member's secondary suppression runs again until no member adds a cell.
-    A member with `denominator_from` also hides every cell hidden in that indicator (whose
-    decision must be current: `refresh_disclosure_of` orders the work).
+    A member with `denominator_from` also hides every cell hidden in that indicator
+    (`upstream`, whose decision must be current: `disclosure_order` orders the work). Reads
+    nothing else, so it may run in another process.
     """
-    members = _disclosure_members(indicator, config)
-    cells = {
-        m.id: con.execute(
-            # a count's value is its count, also in rows stored before imports filled the
-            # numerator from it: a missing numerator must never make a small count look safe
-            f"SELECT area_code, period, sex, grp, "  # noqa: S608 - one of two literal expressions
-            f"{'COALESCE(numerator, value)' if m.kind == 'count' else 'numerator'} AS numerator, "
-            "denominator FROM observation "
-            "WHERE indicator_id = ? ORDER BY area_code, period, sex, grp", [m.id]).df()
-        for m in members
-    }
-    upstream = {m.id: _hidden_keys(con, m.denominator_from) if m.denominator_from else set()
-                for m in members}
-    forced: set[tuple[str, str, str, str]] = set()
+    keys = {m.id: pd.MultiIndex.from_frame(cells[m.id][KEY]) for m in members}
+    forced: set[Key] = set()
     flags: dict[str, pd.DataFrame] = {}
     changed = True
     while changed:
@@ -167,37 +215,50 @@ def refresh_disclosure(con: duckdb.DuckDBPyConnection, indicator: Indicator,
             frame = cells[member.id]
             if frame.empty:
                 continue
-            keys = list(frame[KEY].itertuples(index=False, name=None))
+            linked = forced | upstream[member.id]
             flags[member.id] = suppress(
                 frame,
                 kind=member.kind,
                 min_n=member.min_n,
-                area_parent=config.sum_parent(),
+                area_parent=area_parent,
                 time_sum=member.period_aggregation != "none",
                 groups_sum_to_total=member.groups_sum_to_total,
-                force_hidden=np.array([k in forced or k in upstream[member.id] for k in keys],
-                                      dtype=bool),
+                force_hidden=keys[member.id].isin(list(linked)) if linked else None,
             )
-            hidden = {k for k, h in zip(keys, flags[member.id]["hidden"], strict=True) if h}
+            if len(members) == 1:
+                break
+            hidden = set(keys[member.id][flags[member.id]["hidden"].to_numpy(dtype=bool)])
             if not hidden <= forced:
                 forced |= hidden
-                changed = len(members) > 1
-    for member in members:
-        con.execute("DELETE FROM cell_disclosure WHERE indicator_id = ?", [member.id])
-        if member.id not in flags:
-            continue
-        out = cells[member.id][KEY].assign(
-            indicator_id=member.id,
-            hidden=flags[member.id]["hidden"].astype(bool).to_numpy(),
-            reason=flags[member.id]["reason"].to_numpy(),
-            min_n=member.min_n,
-        )
-        con.register("disclosure_rows", out)
-        con.execute(
-            "INSERT INTO cell_disclosure SELECT indicator_id, area_code, period, sex, grp, hidden, "
-            "reason, min_n FROM disclosure_rows"
-        )
-        con.unregister("disclosure_rows")
+                changed = True
+    return {member.id: cells[member.id][KEY].assign(
+                indicator_id=member.id,
+                hidden=flags[member.id]["hidden"].astype(bool).to_numpy(),
+                reason=flags[member.id]["reason"].to_numpy(),
+                min_n=member.min_n)
+            for member in members if member.id in flags}
+
+
+def _decide_job(job: tuple) -> dict[str, pd.DataFrame]:
+    """`_decide` with its arguments in one tuple, for a worker process."""
+    return _decide(*job)
+
+
+def _write_disclosure(con: duckdb.DuckDBPyConnection, indicator_ids: list[str],
+                      decided: dict[str, pd.DataFrame]) -> None:
+    """Replace the stored decisions of these indicators with `decided` (an indicator missing
+    from it has no cells, so no decisions)."""
+    con.execute("DELETE FROM cell_disclosure WHERE list_contains(?, indicator_id)",
+                [indicator_ids])
+    frames = [decided[i] for i in indicator_ids if i in decided]
+    if not frames:
+        return
+    con.register("disclosure_rows", pd.concat(frames, ignore_index=True))
+    con.execute(
+        "INSERT INTO cell_disclosure SELECT indicator_id, area_code, period, sex, grp, hidden, "
+        "reason, min_n FROM disclosure_rows"
+    )
+    con.unregister("disclosure_rows")
 
 
 def _unit_of(indicator: Indicator) -> str:
@@ -237,12 +298,55 @@ def disclosure_order(indicator_ids: Iterable[str], config: Config) -> list[str]:
     return [min(units[u]) for u in ordered]
 
 
+def _workers_may_start() -> bool:
+    """Whether worker processes may start: each imports the main module again, and only a
+    program run as a module (`python -m indicators`, `-m pytest`, `-m streamlit`) is known to
+    keep its work behind `if __name__ == "__main__"`; any other runs disclosure in-process."""
+    return getattr(sys.modules.get("__main__"), "__spec__", None) is not None
+
+
 def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterable[str],
-                          config: Config) -> None:
+                          config: Config, *, workers: int | None = None) -> None:
     """Recompute disclosure for these indicators and those whose denominator comes from them,
-    each disclosure group once, sources first."""
-    for indicator_id in disclosure_order(indicator_ids, config):
-        refresh_disclosure(con, config.indicators[indicator_id], config)
+    each disclosure group once, sources first.
+
+    With `PARALLEL_MIN_UNITS` units of work or more (a national import), the decisions are
+    made in `workers` processes (default: one per core, at most 4, where they may start); the
+    result is the same, since each unit's decision depends only on its cells and its sources'
+    decisions."""
+    units = disclosure_order(indicator_ids, config)
+    if workers is None:
+        workers = (min(os.cpu_count() or 1, 4)
+                   if len(units) >= PARALLEL_MIN_UNITS and _workers_may_start() else 1)
+    area_parent = config.sum_parent()
+    with contextlib.ExitStack() as stack:
+        pool = None
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("spawn")))
+        for first in range(0, len(units), BATCH_INDICATORS):
+            groups = [_disclosure_members(config.indicators[unit], config)
+                      for unit in units[first:first + BATCH_INDICATORS]]
+            cells = _cells_of(con, [m for group in groups for m in group])
+            decided: dict[str, pd.DataFrame] = {}
+            while groups:
+                # a group waits while a group of this batch its denominators come from waits
+                waiting = {m.id for group in groups for m in group}
+                ready = [group for group in groups
+                         if not any(m.denominator_from in waiting - {x.id for x in group}
+                                    for m in group)]
+                jobs = [(group, {m.id: cells[m.id] for m in group},
+                         {m.id: _hidden_keys(con, m.denominator_from, decided)
+                          if m.denominator_from else set() for m in group}, area_parent)
+                        for group in ready]
+                for result in (pool.map(_decide_job, jobs) if pool is not None
+                               else map(_decide_job, jobs)):
+                    decided.update(result)
+                if not ready:  # disclosure_order refuses cycles; never spin
+                    raise ValueError("denominator_from forms a cycle")
+                done = {id(group) for group in ready}
+                groups = [group for group in groups if id(group) not in done]
+            _write_disclosure(con, list(cells), decided)
 
 
 def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -271,28 +375,45 @@ def import_observations(
         raise ValueError("actor is required for every write")
     import_id = next_import_id(con)
     rows = rows.copy()
-    changed = 0
-    touched: list[str] = []
-    for indicator_id, part in rows.groupby("indicator_id", sort=True):
-        indicator = config.indicators[str(indicator_id)]
-        part = part.drop(columns=["indicator_id"])
-        if indicator.kind == "count":  # a count's value is its numerator: suppression and
-            # the sums need it even when a file gives only the value
-            missing_count = part["numerator"].isna() & part["value"].notna()
-            part.loc[missing_count, "numerator"] = part.loc[missing_count, "value"]
-        if indicator.denominator_population is not None:
-            part = _with_population_denominators(con, indicator, part, rows)
-        missing_value = part["value"].isna()
-        if missing_value.any():
-            part.loc[missing_value, "value"] = compute_value(
-                indicator, part.loc[missing_value, "numerator"],
-                part.loc[missing_value, "denominator"])
-        changed_here = _apply_indicator(con, indicator, part.reset_index(drop=True), config,
-                                        import_id)
-        if changed_here:
-            touched.append(indicator.id)
-        changed += changed_here
-    if changed == 0 and skip_if_unchanged:
+    changed: dict[str, int] = {}
+    parts = [(config.indicators[str(i)], part) for i, part in
+             rows.groupby("indicator_id", sort=True)]
+
+    def store(ready: list[tuple[Indicator, pd.DataFrame]], current: pd.DataFrame) -> None:
+        if not ready:
+            return
+        ids = [indicator.id for indicator, _ in ready]
+        changes = _changes_of([indicator for indicator, _ in ready],
+                              pd.concat([part for _, part in ready], ignore_index=True),
+                              current[current["indicator_id"].isin(ids)], config, import_id)
+        _write_changes(con, changes)
+        changed.update(changes.changed)
+
+    for first in range(0, len(parts), BATCH_INDICATORS):
+        batch = parts[first:first + BATCH_INDICATORS]
+        current = _current_of(con, [indicator.id for indicator, _ in batch])
+        ready: list[tuple[Indicator, pd.DataFrame]] = []
+        for indicator, part in batch:
+            part = part.copy()
+            if indicator.kind == "count":  # a count's value is its numerator: suppression and
+                # the sums need it even when a file gives only the value
+                missing_count = part["numerator"].isna() & part["value"].notna()
+                part.loc[missing_count, "numerator"] = part.loc[missing_count, "value"]
+            if indicator.denominator_population is not None:
+                # the population is read from the store: store the indicators before it first
+                store(ready, current)
+                ready = []
+                part = _with_population_denominators(con, indicator, part, rows)
+            missing_value = part["value"].isna()
+            if missing_value.any():
+                part.loc[missing_value, "value"] = compute_value(
+                    indicator, part.loc[missing_value, "numerator"],
+                    part.loc[missing_value, "denominator"])
+            ready.append((indicator, part))
+        store(ready, current)
+    touched = sorted(changed)
+    changed_cells = sum(changed.values())
+    if changed_cells == 0 and skip_if_unchanged:
         raise NothingChanged
     started = time.perf_counter()
     refresh_disclosure_of(con, touched, config)  # once per disclosure group, after all rows
@@ -303,7 +424,7 @@ def import_observations(
         [import_id, file, sha256, int(len(rows)), datetime.now(UTC).replace(tzinfo=None),
          source, actor, "ok"],
     )
-    return import_id, changed
+    return import_id, changed_cells
 
 
 class PopulationMissing(Exception):

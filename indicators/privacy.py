@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -55,10 +55,15 @@ class _Table:
     """The cells in canonical (key-sorted) order, so results never depend on the row order."""
 
     original_pos: np.ndarray  # canonical index -> 0-based row position in the input
-    keys: list[tuple[str, str, str, str]]
+    size: int  # number of cells
     relations: list[Relation]  # canonical indices, in processing order
     depth: np.ndarray  # hierarchy depth summed over the four dimensions
     is_child: np.ndarray  # a child in at least one relation (so not a top total)
+    # the relations flat, in the same order: parents, every child, and where each relation's
+    # children start in `children` (one more entry than relations)
+    parents: np.ndarray
+    children: np.ndarray
+    offsets: np.ndarray
 
 
 # --------------------------------------------------------------------------------------------------
@@ -95,78 +100,149 @@ def _check_input(cells: pd.DataFrame) -> None:
         raise ValueError(f"cells lack columns: {missing}")
 
 
+def _quarter_of_month(month: str) -> str:
+    return f"{month[:4]}Q{(int(month[5:7]) - 1) // 3 + 1}"
+
+
+def _pool_years(pool: str) -> list[str]:
+    return [str(y) for y in range(int(pool[:4]), int(pool[5:9]) + 1)]
+
+
+class _Codes:
+    """One key part as sorted codes: `codes` per cell, `values` the sorted distinct strings."""
+
+    def __init__(self, column: pd.Series) -> None:
+        codes, values = pd.factorize(column.astype(str).to_numpy(dtype=object), sort=True)
+        self.codes = codes.astype(np.int64)
+        self.values: list[str] = [str(v) for v in values]
+        self.index = {v: i for i, v in enumerate(self.values)}
+
+    def of(self, value: str | None) -> int:
+        """The code of `value`, -1 when no cell has it."""
+        return -1 if value is None else self.index.get(value, -1)
+
+    def mapped(self, to: Callable[[str], str | None]) -> np.ndarray:
+        """Per distinct value, the code of `to(value)` (-1: none, or no cell has it)."""
+        return np.array([self.of(to(v)) for v in self.values], dtype=np.int64)
+
+
 def _prepare(
     cells: pd.DataFrame,
     area_parent: Mapping[str, str],
     time_sum: bool,
     groups_sum_to_total: bool,
 ) -> _Table:
+    """The cells in canonical order and their relations, built with array operations (a
+    national indicator has tens of thousands of cells; a loop over them took most of the time).
+
+    Every relation is found from its children: a child cell differs from its parent in one key
+    part, so each (parent, kind of relation) pair gathers its children, and a relation exists
+    exactly when the parent cell and at least one child cell do."""
     _check_input(cells)
-    raw_keys = list(zip(*(cells[c].astype(str).tolist() for c in KEY), strict=True))
-    if len(set(raw_keys)) != len(raw_keys):
-        raise ValueError("cells have duplicate keys (area_code, period, sex, grp)")
-    order = sorted(range(len(raw_keys)), key=raw_keys.__getitem__)
-    keys = [raw_keys[p] for p in order]
-    pos = {k: i for i, k in enumerate(keys)}
+    area, period, sex, grp = (_Codes(cells[c]) for c in KEY)
+    # canonical order: the keys sorted as string tuples (codes are in string order)
+    order = np.lexsort((grp.codes, sex.codes, period.codes, area.codes))
+    a, p, s, g = (part.codes[order] for part in (area, period, sex, grp))
+    n = len(order)
+    if n > 1:
+        same = ((a[1:] == a[:-1]) & (p[1:] == p[:-1]) & (s[1:] == s[:-1]) & (g[1:] == g[:-1]))
+        if same.any():
+            raise ValueError("cells have duplicate keys (area_code, period, sex, grp)")
+    where = pd.MultiIndex.from_arrays([a, p, s, g])
 
-    children_of: dict[str, list[str]] = {}
-    for child, parent in sorted(area_parent.items()):
-        if child != parent:
-            children_of.setdefault(parent, []).append(child)
+    def locate(rows: np.ndarray, a_: np.ndarray, p_: np.ndarray, s_: np.ndarray,
+               g_: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, canonical index of the key (a_, p_, s_, g_)) where such a cell exists."""
+        known = (a_ >= 0) & (p_ >= 0) & (s_ >= 0) & (g_ >= 0)
+        rows, a_, p_, s_, g_ = rows[known], a_[known], p_[known], s_[known], g_[known]
+        if rows.size == 0:
+            return rows, rows
+        found = where.get_indexer(pd.MultiIndex.from_arrays([a_, p_, s_, g_]))
+        hit = found >= 0
+        return rows[hit], found[hit].astype(np.int64)
 
-    # other grp values per (area, period, sex); periods per (area, sex, grp)
-    groups_of: dict[tuple[str, str, str], list[int]] = {}
-    periods_of: dict[tuple[str, str, str], dict[str, int]] = {}
-    for i, (a, p, s, g) in enumerate(keys):
-        if g != TOTAL:
-            groups_of.setdefault((a, p, s), []).append(i)
-        periods_of.setdefault((a, s, g), {})[p] = i
+    everyone = np.arange(n, dtype=np.int64)
+    levels = [_time_level(v) for v in period.values]
+    level_of = np.array(levels, dtype=object)[p]
+    pairs: list[tuple[np.ndarray, np.ndarray, int]] = []  # (parents, children, kind)
 
-    levels = {p: _time_level(p) for p in {k[1] for k in keys}}
-    relations: list[Relation] = []
+    def relate(kind: int, children: np.ndarray, a_=None, p_=None, s_=None, g_=None) -> None:
+        rows, parents = locate(children, a[children] if a_ is None else a_,
+                               p[children] if p_ is None else p_,
+                               s[children] if s_ is None else s_,
+                               g[children] if g_ is None else g_)
+        pairs.append((parents, rows, kind))
 
-    def add(parent: int, children: list[int]) -> None:
-        if children:
-            relations.append((parent, tuple(sorted(children))))
+    # 0: areas (a child area names its parent), 1: sexes, 2: groups, 3: pools, 4: time
+    parent_area = area.mapped(lambda v: area_parent.get(v) if area_parent.get(v) != v else None)
+    relate(0, everyone, a_=parent_area[a])
+    splits = np.isin(s, [code for x in SEX_SPLITS if (code := sex.of(x)) >= 0])
+    relate(1, everyone[splits], s_=np.full(int(splits.sum()), sex.of(TOTAL)))
+    if groups_sum_to_total:
+        in_group = g != grp.of(TOTAL)
+        relate(2, everyone[in_group], g_=np.full(int(in_group.sum()), grp.of(TOTAL)))
+    # a rolling pool is the sum of its years, always: pool cells gather their years
+    pool_cells = everyone[level_of == "pool"]
+    if pool_cells.size:
+        years = {code: [y for y in (period.of(v) for v in _pool_years(period.values[code]))
+                        if y >= 0] for code in np.unique(p[pool_cells]).tolist()}
+        counts = np.array([len(years[code]) for code in p[pool_cells].tolist()], dtype=np.int64)
+        parent_rows = np.repeat(pool_cells, counts)
+        year_codes = np.array([y for code in p[pool_cells].tolist() for y in years[code]],
+                              dtype=np.int64)
+        rows, found = locate(parent_rows, a[parent_rows], year_codes, s[parent_rows],
+                             g[parent_rows])
+        pairs.append((rows, found, 3))
+    if time_sum:
+        months = everyone[level_of == "month"]
+        quarters = everyone[level_of == "quarter"]
+        quarter_of = period.mapped(lambda v: _quarter_of_month(v)
+                                   if _time_level(v) == "month" else None)
+        year_of = period.mapped(lambda v: v[:4]
+                                if _time_level(v) in ("month", "quarter") else None)
+        relate(4, months, p_=quarter_of[p[months]])
+        relate(4, quarters, p_=year_of[p[quarters]])
+        # a year is the sum of its quarters, or of its months where it has no quarter
+        with_quarters = pairs[-1][0]
+        rows, parents = locate(months, a[months], year_of[p[months]], s[months], g[months])
+        free = ~np.isin(parents, with_quarters)
+        pairs.append((parents[free], rows[free], 4))
 
-    for i, (a, p, s, g) in enumerate(keys):
-        if a in children_of:
-            add(i, [j for c in children_of[a] if (j := pos.get((c, p, s, g))) is not None])
-        if s == TOTAL:
-            add(i, [j for x in SEX_SPLITS if (j := pos.get((a, p, x, g))) is not None])
-        if groups_sum_to_total and g == TOTAL:
-            add(i, groups_of.get((a, p, s), []))
-        if levels[p] == "pool":  # a rolling pool is the sum of its years, always
-            present = periods_of[(a, s, g)]
-            years = range(int(p[:4]), int(p[5:9]) + 1)
-            add(i, [present[str(y)] for y in years if str(y) in present])
-        if time_sum:
-            present = periods_of[(a, s, g)]
-            if levels[p] == "quarter":
-                months = _months_of_quarter(p)
-                add(i, [present[m] for m in months if m in present])
-            elif levels[p] == "year":
-                quarters = [present[q] for q in (f"{p}Q{n}" for n in range(1, 5)) if q in present]
-                if not quarters:
-                    months = (f"{p}-{n:02d}" for n in range(1, 13))
-                    quarters = [present[m] for m in months if m in present]
-                add(i, quarters)
+    parents = np.concatenate([x[0] for x in pairs]) if pairs else np.zeros(0, np.int64)
+    children = np.concatenate([x[1] for x in pairs]) if pairs else np.zeros(0, np.int64)
+    kinds = np.concatenate([np.full(len(x[0]), x[2], np.int64) for x in pairs]) \
+        if pairs else np.zeros(0, np.int64)
 
     area_depth = _area_depths(area_parent)
     time_depth = {"year": 0, "pool": 1, "quarter": 1, "term": 1, "month": 2, None: 0}
-    depth = np.array(
-        [
-            area_depth.get(a, 0) + (s != TOTAL) + (g != TOTAL) + time_depth[levels[p]]
-            for a, p, s, g in keys
-        ],
-        dtype=np.int64,
-    )
-    is_child = np.zeros(len(keys), dtype=bool)
-    for _, children in relations:
-        is_child[list(children)] = True
-    # Deepest relations first, so that local fixes happen before those near the top totals.
-    relations.sort(key=lambda r: (-int(depth[r[0]]), r[0], r[1]))
-    return _Table(np.array(order, dtype=np.int64), keys, relations, depth, is_child)
+    depth = (np.array([area_depth.get(v, 0) for v in area.values], dtype=np.int64)[a]
+             + (s != sex.of(TOTAL)) + (g != grp.of(TOTAL))
+             + np.array([time_depth[lv] for lv in levels], dtype=np.int64)[p])
+
+    # each (parent, kind) is one relation with its children ascending
+    by = np.lexsort((children, kinds, parents))
+    parents, children, kinds = parents[by], children[by], kinds[by]
+    new = np.ones(len(parents), dtype=bool)
+    new[1:] = (parents[1:] != parents[:-1]) | (kinds[1:] != kinds[:-1])
+    starts = np.flatnonzero(new)
+    ends = np.append(starts[1:], len(parents))
+    rel_parent = parents[starts]
+    # deepest relations first, so that local fixes happen before those near the top totals;
+    # relations of one parent never share a child, so the first child breaks the tie
+    rank = np.lexsort((children[starts], rel_parent, -depth[rel_parent]))
+    position = np.empty_like(rank)
+    position[rank] = np.arange(len(rank))
+    flat = children[np.lexsort((children, position[np.cumsum(new) - 1]))]
+    offsets = np.concatenate([[0], np.cumsum((ends - starts)[rank])]).astype(np.int64)
+    rel_parent = rel_parent[rank]
+    flat_list = flat.tolist()
+    bounds = offsets.tolist()
+    relations = [(parent, tuple(flat_list[bounds[i]:bounds[i + 1]]))
+                 for i, parent in enumerate(rel_parent.tolist())]
+    is_child = np.zeros(n, dtype=bool)
+    is_child[flat] = True
+    return _Table(order.astype(np.int64), n, relations, depth, is_child, rel_parent, flat,
+                  offsets)
 
 
 def _months_of_quarter(quarter: str) -> list[str]:
@@ -260,7 +336,7 @@ class _Suppressor:
                  may_hide: np.ndarray | None = None) -> None:
         self.t = table
         # cells secondary suppression may hide (all, unless a caller restricts it)
-        self.may_hide = (np.ones(len(table.keys), dtype=bool) if may_hide is None
+        self.may_hide = (np.ones(table.size, dtype=bool) if may_hide is None
                          else may_hide.astype(bool))
         self.stuck = False  # a violation found no cell it may hide
         self.q = np.nan_to_num(q, nan=0.0)  # unknown quantities add nothing to a disclosed sum
@@ -268,21 +344,31 @@ class _Suppressor:
         self.min_n = min_n
         self.hidden = hidden.copy()
         self.secondary: list[int] = []
-        self.rels_of: list[list[int]] = [[] for _ in table.keys]
-        for r, (parent, children) in enumerate(table.relations):
-            self.rels_of[parent].append(r)
-            for c in children:
-                self.rels_of[c].append(r)
-        self.n_hidden = np.array(
-            [int(hidden[p]) + int(hidden[list(ch)].sum()) for p, ch in table.relations],
-            dtype=np.int64,
-        )
+        # the relations of each cell, ascending, and each relation's number of hidden cells
+        counts = np.diff(table.offsets)
+        relation_ids = np.arange(len(counts), dtype=np.int64)
+        members = np.concatenate([table.parents, table.children])
+        of = np.concatenate([relation_ids, np.repeat(relation_ids, counts)])
+        by = np.lexsort((of, members))
+        bounds = np.searchsorted(members[by], np.arange(table.size + 1)).tolist()
+        listed = of[by].tolist()
+        self.rels_of: list[list[int]] = [listed[bounds[c]:bounds[c + 1]]
+                                         for c in range(table.size)]
+        self.n_hidden = hidden[table.parents].astype(np.int64)
+        if len(counts):
+            self.n_hidden += np.add.reduceat(hidden[table.children].astype(np.int64),
+                                             table.offsets[:-1])
         self.unfixable: set[int] = set()
         self._component_cache: dict[tuple[int, ...], list[_Determined]] = {}
         # the small-sum findings of a component, by its hidden cells and relations: they depend on
         # nothing else, so only components that changed since the last check are decomposed again
         self._small_sums_cache: dict[tuple[tuple[int, ...], tuple[int, ...]],
                                      list[_Determined]] = {}
+        # every (cell, relation) membership, for the components of hidden cells
+        self._member_cells = members
+        self._member_relations = of
+        self._components_at = -1
+        self._components_found: list[tuple[list[int], list[int]]] = []
 
     # ---- choosing a cell ---------------------------------------------------------------------
 
@@ -361,36 +447,36 @@ class _Suppressor:
     # ---- the linear check ---------------------------------------------------------------------
 
     def _components(self) -> list[tuple[list[int], list[int]]]:
-        """Hidden cells linked by shared relations, with the relations touching them."""
-        parent_of = {c: c for c in np.flatnonzero(self.hidden).tolist()}
+        """Hidden cells linked by shared relations, with the relations touching them (both
+        ascending), ordered by their first cell. Found as connected components of the graph of
+        hidden cells and the relations holding them, in array operations: the main loop asks
+        again after every hidden cell, and a loop over every relation made that the slowest
+        part of a national import. Kept until another cell is hidden."""
+        if self._components_at == len(self.secondary):
+            return self._components_found
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
 
-        def find(x: int) -> int:
-            while parent_of[x] != x:
-                parent_of[x] = parent_of[parent_of[x]]
-                x = parent_of[x]
-            return x
-
-        touched: list[int] = []
-        for r, (parent, children) in enumerate(self.t.relations):
-            if self.n_hidden[r] == 0:
-                continue
-            touched.append(r)
-            members = [c for c in (parent, *children) if self.hidden[c]]
-            root = find(members[0])
-            for c in members[1:]:
-                other = find(c)
-                if other != root:
-                    parent_of[max(root, other)] = min(root, other)
-                    root = min(root, other)
+        size, n_relations = self.t.size, len(self.t.parents)
+        cells, relations = self._member_cells, self._member_relations
+        linked = self.hidden[cells] & (self.n_hidden[relations] > 0)
+        nodes = size + n_relations  # cells first, then relations
+        graph = coo_matrix((np.ones(int(linked.sum()), dtype=np.int8),
+                            (cells[linked], size + relations[linked])), shape=(nodes, nodes))
+        _, label = connected_components(graph, directed=False)
+        hidden_cells = np.flatnonzero(self.hidden)
+        touched = np.flatnonzero(self.n_hidden > 0)
         cells_of: dict[int, list[int]] = {}
-        for c in parent_of:
-            cells_of.setdefault(find(c), []).append(c)
+        for cell, group in zip(hidden_cells.tolist(), label[hidden_cells].tolist(), strict=True):
+            cells_of.setdefault(group, []).append(cell)
         rels_of: dict[int, list[int]] = {}
-        for r in touched:
-            parent, children = self.t.relations[r]
-            first = next(c for c in (parent, *children) if self.hidden[c])
-            rels_of.setdefault(find(first), []).append(r)
-        return [(sorted(cells_of[root]), rels_of.get(root, [])) for root in sorted(cells_of)]
+        for r, group in zip(touched.tolist(), label[size + touched].tolist(), strict=True):
+            rels_of.setdefault(group, []).append(r)
+        # dicts keep the order of first appearance: by first (smallest) cell
+        self._components_found = [(found, rels_of.get(group, []))
+                                  for group, found in cells_of.items()]
+        self._components_at = len(self.secondary)
+        return self._components_found
 
     def _matrix(self, cells: list[int], relations: list[int]) -> np.ndarray:
         col = {c: j for j, c in enumerate(cells)}
@@ -569,20 +655,32 @@ def suppress(
     relations of `sum_relations` (see the module docstring). Deterministic and independent of the
     row order.
     """
-    pools = cells["period"].astype(str).map(lambda p: _time_level(p) == "pool").to_numpy()
+    _check_input(cells)
+    periods = cells["period"].astype(str)
+    pool_periods = [p for p in periods.unique() if _time_level(p) == "pool"]
+    pools = periods.isin(pool_periods).to_numpy(dtype=bool)
+    num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)
+    den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)
+    reason = _primary(kind, num, den, min_n)
+    forced = (np.zeros(len(cells), dtype=bool) if force_hidden is None
+              else np.asarray(force_hidden, dtype=bool))
+    if not forced.any() and all(r is None for r in reason):
+        # nothing to protect, so nothing to hide: secondary suppression would add no cell
+        if cells.duplicated(subset=list(KEY)).any():
+            raise ValueError("cells have duplicate keys (area_code, period, sex, grp)")
+        return pd.DataFrame({"hidden": np.zeros(len(cells), dtype=bool),
+                             "reason": pd.Series([None] * len(cells), index=cells.index,
+                                                 dtype=object)}, index=cells.index)
     if pools.any():
         return _suppress_with_pools(cells, pools, kind=kind, min_n=min_n,
                                     area_parent=area_parent, time_sum=time_sum,
                                     groups_sum_to_total=groups_sum_to_total,
                                     force_hidden=force_hidden)
     table = _prepare(cells, area_parent, time_sum, groups_sum_to_total)
-    num = cells["numerator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
-    den = cells["denominator"].to_numpy(dtype="float64", na_value=np.nan)[table.original_pos]
-    reason = _primary(kind, num, den, min_n)
-    if force_hidden is not None:
-        forced = np.asarray(force_hidden, dtype=bool)[table.original_pos]
-        reason[forced & np.array([r is None for r in reason], dtype=bool)] = "linked"
-    hidden = np.array([r is not None for r in reason], dtype=bool)
+    pos = table.original_pos
+    num, den, reason, forced = num[pos], den[pos], reason[pos], forced[pos]
+    reason[forced & (reason == None)] = "linked"  # noqa: E711 - element-wise on objects
+    hidden = reason != None  # noqa: E711
 
     suppressor = _Suppressor(table, _protected(kind, num, den), min_n, hidden)
     suppressor.run()

@@ -245,3 +245,46 @@ def test_disclosure_order_adds_borrowers_after_their_source(config):
             source = config.indicators[ind.denominator_from]
             assert position[source.disclosure_group or source.id] < \
                 position[ind.disclosure_group or ind.id]
+
+
+def test_disclosure_in_worker_processes_equals_one_process(config, store_path, tmp_path):
+    """A national import decides disclosure in worker processes: same decisions, cell by cell,
+    for every indicator of the demo store (sexes, groups, pools, shared counts, borrowed
+    denominators)."""
+    from indicators.ingest import refresh_disclosure_of
+
+    decisions = {}
+    for workers in (1, 2):
+        path = tmp_path / f"store{workers}.duckdb"
+        shutil.copy(store_path, path)
+        with duckdb.connect(str(path)) as con:
+            con.execute("DELETE FROM cell_disclosure")
+            refresh_disclosure_of(con, config.indicators, config, workers=workers)
+            decisions[workers] = con.execute(
+                "SELECT indicator_id, area_code, period, sex, grp, hidden, reason, min_n "
+                "FROM cell_disclosure ORDER BY ALL").fetchall()
+    assert decisions[1] == decisions[2]
+    assert len({row[0] for row in decisions[1]}) == len(config.indicators)
+    assert any(row[6] == "secondary" for row in decisions[1])
+    assert any(row[6] == "linked" for row in decisions[1])
+
+
+def test_worker_processes_start_only_under_a_guarded_main(tmp_path):
+    """Workers import the main module again: a script run by path might redo its work in
+    every worker, so only a program run as a module (`python -m ...`) gets them."""
+    import subprocess
+    import sys
+
+    from indicators.settings import REPO_ROOT
+
+    (tmp_path / "probe.py").write_text(
+        "from indicators.ingest import _workers_may_start\nprint(_workers_may_start())\n",
+        encoding="utf-8")
+    env = {"PYTHONPATH": f"{REPO_ROOT}", "PATH": "/usr/bin:/bin"}
+
+    def answer(*args: str) -> str:
+        return subprocess.run([sys.executable, *args], cwd=tmp_path, env=env, check=True,
+                              capture_output=True, text=True).stdout.strip()
+
+    assert answer("probe.py") == "False"
+    assert answer("-m", "probe") == "True"

@@ -943,3 +943,88 @@ def test_no_small_sum_of_hidden_siblings_is_fixed_by_the_visible_cells(config, r
                     assert not any(0 < q < ind.min_n for q in quantities), (
                         ind.id, [tuple(frame.iloc[c, :4]) for c in subset], quantities)
     assert checked > 0
+
+
+# --------------------------------------------------------------------------------------------------
+# the relations built with array operations equal their definition, written as plain loops
+
+
+def reference_relations(cells: pd.DataFrame, area_parent: dict[str, str], time_sum: bool,
+                        groups_sum_to_total: bool) -> tuple[list[Key], list]:
+    """The canonical keys and the relations in processing order, straight from the definition:
+    for each parent cell, its children one key part apart; deepest parent first, then by parent
+    and children."""
+    keys = sorted(keys_of(cells))
+    pos = {k: i for i, k in enumerate(keys)}
+    levels = {p: level(p) for p in {k[1] for k in keys}}
+    relations = []
+    for i, (a, p, s, g) in enumerate(keys):
+        found = [[pos[k] for c, parent in sorted(area_parent.items())
+                  if parent == a and c != a and (k := (c, p, s, g)) in pos]]
+        if s == "total":
+            found.append([pos[k] for x in ("male", "female") if (k := (a, p, x, g)) in pos])
+        if groups_sum_to_total and g == "total":
+            found.append([j for j, k in enumerate(keys) if k[0] == a and k[1] == p
+                          and k[2] == s and k[3] != "total"])
+        if levels[p] == "pool":
+            found.append([pos[k] for y in range(int(p[:4]), int(p[5:]) + 1)
+                          if (k := (a, str(y), s, g)) in pos])
+        if time_sum and levels[p] == "quarter":
+            first = 3 * (int(p[-1]) - 1) + 1
+            found.append([pos[k] for m in range(first, first + 3)
+                          if (k := (a, f"{p[:4]}-{m:02d}", s, g)) in pos])
+        if time_sum and levels[p] == "year":
+            quarters = [pos[k] for q in range(1, 5) if (k := (a, f"{p}Q{q}", s, g)) in pos]
+            found.append(quarters or [pos[k] for m in range(1, 13)
+                                      if (k := (a, f"{p}-{m:02d}", s, g)) in pos])
+        relations += [(i, tuple(sorted(children))) for children in found if children]
+    depth_of_area = {"C": 0, "R1": 1, "R2": 1}
+    time_depth = {"year": 0, "pool": 1, "quarter": 1, "term": 1, "month": 2}
+    depth = [depth_of_area.get(a, 2) + (s != "total") + (g != "total") + time_depth[levels[p]]
+             for a, p, s, g in keys]
+    relations.sort(key=lambda r: (-depth[r[0]], r[0], r[1]))
+    return keys, relations
+
+
+def level(period: str) -> str:
+    if len(period) == 4:
+        return "year"
+    if "Q" in period:
+        return "quarter"
+    if "T" in period:
+        return "term"
+    return "pool" if len(period) == 9 else "month"
+
+
+RELATION_AREAS = {"m1": "R1", "m2": "R1", "m3": "R2", "m4": "R2", "R1": "C", "R2": "C"}
+RELATION_PERIODS = ["2023", "2024", "2025", "2024Q4", "2025Q1", "2025Q2", "2024-12", "2025-01",
+                "2025-02", "2025-04", "2025-T1", "2023-2025", "2024-2025"]
+
+
+@st.composite
+def grids(draw: st.DrawFn) -> list[Key]:
+    """Keys of a table: some areas x periods x sexes x groups, a few dropped, shuffled."""
+    parts = [draw(st.lists(st.sampled_from(values), min_size=1, unique=True))
+             for values in (["C", *RELATION_AREAS], RELATION_PERIODS, ["total", "male", "female"],
+                            ["total", "g1", "g2"])]
+    keys = list(itertools.product(*parts))
+    dropped = draw(st.sets(st.integers(0, len(keys) - 1), max_size=len(keys) // 3))
+    return draw(st.permutations([k for i, k in enumerate(keys) if i not in dropped]))
+
+
+@settings(PROPERTY_SETTINGS, max_examples=150)
+@given(grids(), st.booleans(), st.booleans())
+def test_relations_equal_their_definition(keys: list[Key], time_sum: bool,
+                                          groups_sum_to_total: bool) -> None:
+    from indicators.privacy import _prepare
+
+    cells = frame((*k, 1) for k in keys)  # in drawn order: the result must not depend on it
+    table = _prepare(cells, RELATION_AREAS, time_sum, groups_sum_to_total)
+    canonical, relations = reference_relations(cells, RELATION_AREAS, time_sum, groups_sum_to_total)
+    assert [keys[i] for i in table.original_pos] == canonical
+    assert table.relations == relations
+    # the flat copy the suppressor counts with holds the same relations
+    assert [(int(p), tuple(table.children[table.offsets[r]:table.offsets[r + 1]].tolist()))
+            for r, p in enumerate(table.parents)] == relations
+    assert table.is_child.tolist() == [any(i in ch for _, ch in relations)
+                                       for i in range(len(keys))]
