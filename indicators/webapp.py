@@ -94,22 +94,25 @@ def version() -> str:
     return reader().version()
 
 
-def chart(spec: dict) -> go.Figure:
-    """A figure cached as its dict (`Figure.to_dict()`), ready for `st.plotly_chart`.
+def shared(max_entries: int):
+    """Caches a function whose result pages only show: one object per key, shared by every
+    session, until the store changes (its version is the first argument) or an hour passes.
 
-    Given a dict, st.plotly_chart validates it against plotly's whole schema on every rerun (about
-    7 ms for a goal card, most of it the layout template); given a Figure, it only copies the
-    figure's own dict. The spec was validated when the figure was built, so it is wrapped here
-    without validating it again (`_validate=False`, as plotly itself loads its templates): about
-    1 ms. The chart sent to the browser is the same.
+    For figures and Arrow tables, which st.cache_data would copy (pickle) on every read. A figure
+    is kept as the object, not as a dict to rebuild: building a `go.Figure`, even from a
+    validated dict, costs 2-5 ms (its layout and template become objects again) and the goals
+    page shows one per key result (19 on the demo data). st.plotly_chart only reads a figure
+    (`to_dict()` copies it before sending), so sharing is safe as long as no page changes a
+    figure it is given: tests/test_webapp.py checks that showing one leaves it as it was. Arrow
+    tables cannot be changed at all.
     """
-    return go.Figure(spec, _validate=False)
+    return st.cache_resource(ttl=CACHE_TTL_S, max_entries=max_entries, show_spinner=False)
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
     """A table to show, converted to Arrow as st.dataframe converts a frame (the same bytes reach
-    the browser). A page that shows many small tables gets them cached this way: st.dataframe
-    sends an Arrow table as it is, and a cached one unpickles faster than a frame."""
+    the browser). A page that shows many small tables gets them cached this way (`shared`):
+    st.dataframe sends an Arrow table as it is, and it needs no copy."""
     return pa.Table.from_pandas(frame)
 
 
@@ -365,9 +368,10 @@ def phenomenon_verdict(store_version: str, phenomenon_id: str, indicator_id: str
                                  _phenomenon(config, phenomenon_id).first_action_start())
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _run_chart_spec(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
-                    lang: str) -> dict:
+@shared(max_entries=128)
+def run_chart(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
+              lang: str) -> go.Figure:
+    """An indicator's run chart on the phenomena page: median, flagged points, actions."""
     config = get_config()
     median, highlight = phenomena.chart_marks(
         phenomenon_verdict(store_version, phenomenon_id, indicator_id, area))
@@ -375,13 +379,7 @@ def _run_chart_spec(store_version: str, phenomenon_id: str, indicator_id: str, a
                             config.indicators[indicator_id], config.areas[area].name(lang),
                             median, phenomena.action_lines(_phenomenon(config, phenomenon_id),
                                                            lang),
-                            highlight, lang).to_dict()
-
-
-def run_chart(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
-              lang: str) -> go.Figure:
-    """An indicator's run chart on the phenomena page: median, flagged points, actions."""
-    return chart(_run_chart_spec(store_version, phenomenon_id, indicator_id, area, lang))
+                            highlight, lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=64, show_spinner=False)
@@ -397,8 +395,9 @@ def funnel_view(store_version: str, indicator_id: str,
     return phenomena.funnel_view(points, period, target, indicator, names, lang)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _funnel_figure_spec(store_version: str, indicator_id: str, area: str, lang: str) -> dict:
+@shared(max_entries=128)
+def funnel_chart(store_version: str, indicator_id: str, area: str, lang: str) -> go.Figure:
+    """The funnel plot of `funnel_view`, with `area` marked (needs a view that is not None)."""
     config = get_config()
     view = funnel_view(store_version, indicator_id, lang)
     if view is None:
@@ -406,12 +405,7 @@ def _funnel_figure_spec(store_version: str, indicator_id: str, area: str, lang: 
     names = {code: config.areas[code].name(lang) for code in _municipalities(config)}
     return funnel_figure(view.points, config.indicators[indicator_id], view.target,
                          config.areas[config.county_code].short(lang), names, area,
-                         lang).to_dict()
-
-
-def funnel_chart(store_version: str, indicator_id: str, area: str, lang: str) -> go.Figure:
-    """The funnel plot of `funnel_view`, with `area` marked (needs a view that is not None)."""
-    return chart(_funnel_figure_spec(store_version, indicator_id, area, lang))
+                         lang)
 
 
 def forget_upload(path: Path) -> None:
@@ -430,21 +424,15 @@ def series(store_version: str, indicator_id: str, area_codes: tuple[str, ...], s
     return queries.series(reader(), indicator, area_codes, sex=sex, grp=grp, level=level)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _series_figure_spec(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
-                        sex: str, grp: str, level: str | None, lang: str) -> dict:
+@shared(max_entries=128)
+def series_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...], sex: str,
+                 grp: str, level: str | None, lang: str) -> go.Figure:
+    """The indicator page's chart: `series` of the areas that have figures, in their order."""
     config = get_config()
     frame = series(store_version, indicator_id, area_codes, sex, grp, level)
     shown = set(frame["area_code"])
     names = {code: config.areas[code].name(lang) for code in area_codes if code in shown}
-    return series_figure(frame, config.indicators[indicator_id], names, lang).to_dict()
-
-
-def series_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...], sex: str,
-                 grp: str, level: str | None, lang: str) -> go.Figure:
-    """The indicator page's chart: `series` of the areas that have figures, in their order."""
-    return chart(_series_figure_spec(store_version, indicator_id, area_codes, sex, grp, level,
-                                     lang))
+    return series_figure(frame, config.indicators[indicator_id], names, lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -525,56 +513,42 @@ def omatiimi_rollout(store_version: str, lang: str) -> pd.DataFrame:
     return omatiimi.rollout_table(get_config(), lang)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _omatiimi_trend_spec(store_version: str, indicator_id: str, area: str, lang: str) -> dict:
+@shared(max_entries=128)
+def omatiimi_trend_chart(store_version: str, indicator_id: str, area: str,
+                         lang: str) -> go.Figure:
+    """One area's monthly control chart of an Omatiimi indicator, with the rollout on it."""
     config = get_config()
     monthly = series(store_version, indicator_id, (area,), "total", "total", "month")
     return omatiimi.trend_figure(monthly, config.indicators[indicator_id],
                                  config.areas[area].name(lang),
-                                 omatiimi.rollout_events(config, area, lang), lang).to_dict()
+                                 omatiimi.rollout_events(config, area, lang), lang)
 
 
-def omatiimi_trend_chart(store_version: str, indicator_id: str, area: str,
-                         lang: str) -> go.Figure:
-    """One area's monthly control chart of an Omatiimi indicator, with the rollout on it."""
-    return chart(_omatiimi_trend_spec(store_version, indicator_id, area, lang))
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _group_bars_spec(store_version: str, indicator_id: str, area: str, level: str, share: bool,
-                     lang: str) -> dict:
+@shared(max_entries=128)
+def group_bars_chart(store_version: str, indicator_id: str, area: str, level: str, share: bool,
+                     lang: str) -> go.Figure:
+    """One area's grouped counts as stacked bars (shares of the total when `share`); monthly
+    bars carry the rollout events."""
     config = get_config()
     grouped = config.indicators[indicator_id]
     cells = group_cells(store_version, indicator_id, (area,), level)
     events = omatiimi.rollout_events(config, area, lang) if level == "month" else []
     return stacked_bars_figure(cells, grouped, config.areas[area].name(lang),
                                groups=[(g.code, g.name.get(lang)) for g in grouped.groups],
-                               share=share, events=events, lang=lang).to_dict()
+                               share=share, events=events, lang=lang)
 
 
-def group_bars_chart(store_version: str, indicator_id: str, area: str, level: str, share: bool,
-                     lang: str) -> go.Figure:
-    """One area's grouped counts as stacked bars (shares of the total when `share`); monthly
-    bars carry the rollout events."""
-    return chart(_group_bars_spec(store_version, indicator_id, area, level, share, lang))
-
-
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _omatiimi_compare_spec(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
-                           level: str, lang: str) -> dict:
+@shared(max_entries=128)
+def omatiimi_compare_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
+                           level: str, lang: str) -> go.Figure:
+    """An Omatiimi indicator's series of several areas side by side (short names)."""
     config = get_config()
     indicator = config.indicators[indicator_id]
     compared = _omatiimi_compared(store_version, indicator_id, area_codes, level)
     noun = omatiimi.volume_noun(indicator)
     return series_figure(compared, indicator, {c: config.areas[c].short(lang) for c in area_codes},
                          lang, volume_label=t(f"omatiimi.volume_label.{noun}", lang)
-                         if noun else None).to_dict()
-
-
-def omatiimi_compare_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
-                           level: str, lang: str) -> go.Figure:
-    """An Omatiimi indicator's series of several areas side by side (short names)."""
-    return chart(_omatiimi_compare_spec(store_version, indicator_id, area_codes, level, lang))
+                         if noun else None)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=16, show_spinner=False)
@@ -651,21 +625,17 @@ def _pack_item(store_version: str, area_code: str, quarter: str,
     return next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
-def _goal_figure_spec(store_version: str, key_result_id: str, lang: str) -> dict:
-    from indicators.goal_figures import key_result_figure
-
-    result = _key_result(store_version, key_result_id)
-    return key_result_figure(result, get_config(), lang).to_dict()
-
-
+@shared(max_entries=256)
 def goal_figure(store_version: str, key_result_id: str, lang: str) -> go.Figure:
     """A key result's card chart: building a figure costs ~30 ms and the goals page draws one per
     key result, so the page reuses them until the store changes."""
-    return chart(_goal_figure_spec(store_version, key_result_id, lang))
+    from indicators.goal_figures import key_result_figure
+
+    result = _key_result(store_version, key_result_id)
+    return key_result_figure(result, get_config(), lang)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+@shared(max_entries=256)
 def goal_table(store_version: str, key_result_id: str, lang: str) -> pa.Table:
     """A key result's chart as a table (`goal_figures.key_result_table`), for its card."""
     from indicators.goal_figures import key_result_table
@@ -674,19 +644,14 @@ def goal_table(store_version: str, key_result_id: str, lang: str) -> pa.Table:
     return arrow_table(key_result_table(result, get_config(), lang))
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=128, show_spinner=False)
-def _review_figure_spec(store_version: str, area_code: str, quarter: str, key_result_id: str,
-                        lang: str) -> dict:
-    from indicators.goal_figures import key_result_figure
-
-    item = _pack_item(store_version, area_code, quarter, key_result_id)
-    return key_result_figure(item.result, get_config(), lang).to_dict()
-
-
+@shared(max_entries=128)
 def review_figure(store_version: str, area_code: str, quarter: str, key_result_id: str,
                   lang: str) -> go.Figure:
     """A key result's chart in a review pack: as the figures stood at the quarter's end."""
-    return chart(_review_figure_spec(store_version, area_code, quarter, key_result_id, lang))
+    from indicators.goal_figures import key_result_figure
+
+    item = _pack_item(store_version, area_code, quarter, key_result_id)
+    return key_result_figure(item.result, get_config(), lang)
 
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=32, show_spinner=False)
@@ -744,7 +709,7 @@ def latest_checkins(store_version: str) -> dict[str, dict[str, object]]:
     return checkins.latest_by_key_result(checkin_history(store_version))
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+@shared(max_entries=256)
 def goal_checkins(store_version: str, key_result_id: str, lang: str) -> tuple[str, pa.Table]:
     """A key result's check-ins on its card: the confidence by quarter in words, and the table."""
     from indicators.goal_texts import checkin_table, confidence_items

@@ -13,6 +13,7 @@ def test_median_and_p95_of_rerun_times():
     timing = bench.Timing.of([s / 1000 for s in range(1, 21)])  # 1 … 20 ms
     assert timing == bench.Timing(median_ms=10.5, p95_ms=19.0, runs=20)
     assert bench.Timing.of([0.004]) == bench.Timing(4.0, 4.0, 1)
+    assert bench.Timing.of([0.004, 0.006], [0.001, 0.002]).script_median_ms == 1.5
 
 
 def test_a_run_measures_pages_import_and_the_floor_and_writes_json(store_path, tmp_path):
@@ -28,6 +29,9 @@ def test_a_run_measures_pages_import_and_the_floor_and_writes_json(store_path, t
         assert list(timings) == ["overview", "indicator"]
         for timing in [*timings.values(), written["empty_page_ms"]]:
             assert timing["runs"] == 5 and 0 < timing["median_ms"] <= timing["p95_ms"]
+        for timing in timings.values():  # the script's own run, inside AppTest's
+            assert 0 < timing["script_median_ms"] < timing["median_ms"]
+    assert written["empty_page_ms"]["script_median_ms"] is None  # not through dashboard.py
     assert written["machine"]["cpus"] and written["targets"]["page_warm_ms_demo"] == 150.0
     nat = written["national"]
     assert nat["rows"] == tiny.rows and nat["checked_by"] == "sql"
@@ -37,6 +41,8 @@ def test_a_run_measures_pages_import_and_the_floor_and_writes_json(store_path, t
     text = bench.table(written)
     lines = text.splitlines()
     assert lines[0].startswith("page (demo)") and lines[1].startswith("overview")
+    assert lines[1].split()[3] == str(written["page_warm_ms"]["demo"]["overview"]
+                                      ["script_median_ms"])
     assert any(line.startswith("page (national)") for line in lines)
     assert f"{tiny.rows:,} rows" in text and "import / read_csv" in text
     assert "cold start" not in text  # server=False
@@ -48,7 +54,7 @@ def test_the_table_marks_a_missed_target():
                "page_warm_ms": {"demo": {"goals": {"median_ms": 400.0, "p95_ms": 500.0},
                                          "data": {"median_ms": 30.0, "p95_ms": 40.0}}}}
     rows = {line.split()[0]: line.split() for line in bench.table(results).splitlines()[1:]}
-    assert rows["goals"][-3:] == ["200.0", "150", "MISSED"]
+    assert rows["goals"][-4:] == ["–", "200.0", "150", "MISSED"]
     assert rows["data"][-3:] == ["15.0", "150", "met"]
 
 

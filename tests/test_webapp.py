@@ -292,16 +292,29 @@ def test_cached_charts_send_the_same_figure_as_one_built_afresh(cached, reader, 
                                              if c in set(shown["area_code"])}, "en"))
 
 
-def test_a_cached_figure_is_a_copy_a_page_cannot_spoil(cached, reader, config):
+def test_a_shared_figure_is_left_as_it_was_by_the_pages_that_show_it(cached, reader, config,
+                                                                    store_path, monkeypatch,
+                                                                    navigation_mode):
+    """Figures are cached as objects shared by every session (`webapp.shared`): showing
+    one with st.plotly_chart, rerun after rerun, must not change it."""
     from indicators import goals
+    from indicators.goal_figures import key_result_figure
 
-    key_result_id = goals.evaluate(reader, config)[0].key_result_id
     version = cached.version()
-    figure = cached.goal_figure(version, key_result_id, "fi")
-    before = _sent(figure)
-    figure.update_layout(title="muutettu", height=999)
-    figure.data[0].update(name="muutettu")
-    assert _sent(cached.goal_figure(version, key_result_id, "fi")) == before
+    results = goals.evaluate(reader, config)
+    figure = cached.goal_figure(version, results[0].key_result_id, "fi")
+    assert cached.goal_figure(version, results[0].key_result_id, "fi") is figure  # shared
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page("pages/goals.py").run()
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) >= len(results) > 1
+    for result in results:
+        shown = cached.goal_figure(version, result.key_result_id, "fi")
+        assert _sent(shown) == _sent(key_result_figure(result, config, "fi"))
+    assert cached.goal_figure(version, results[0].key_result_id, "fi") is figure
 
 
 def test_cached_tables_and_words_are_those_of_the_uncached_functions(cached, reader, config):
