@@ -24,7 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from indicators.settings import REPO_ROOT
+from indicators.settings import REPO_ROOT, environment
 
 PAGES = ("overview", "goals", "review", "indicator", "phenomena", "omatiimi", "data", "guide",
          "methods", "accessibility")
@@ -95,24 +95,6 @@ def _timed_reruns(at, repeats: int, timing_log: Path | None = None) -> Timing:
     return Timing.of(seconds, script_seconds)
 
 
-@contextlib.contextmanager
-def _environment(**values: str | None) -> Iterator[None]:
-    """Set (or, with None, remove) environment variables for the block, then restore them."""
-    def apply(settings: dict[str, str | None]) -> None:
-        for name, value in settings.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-    previous = {name: os.environ.get(name) for name in values}
-    try:
-        apply(values)
-        yield
-    finally:
-        apply(previous)
-
-
 def page_warm(db: Path, pages: Sequence[str] = PAGES, repeats: int = 20,
               params: dict[str, str] | None = None,
               config_dir: Path | None = None) -> dict[str, Timing]:
@@ -130,7 +112,7 @@ def page_warm(db: Path, pages: Sequence[str] = PAGES, repeats: int = 20,
     st.cache_resource.clear()
     st.cache_data.clear()
     with tempfile.TemporaryDirectory() as tmp, \
-            _environment(DASHBOARD_DB=str(db),
+            environment(DASHBOARD_DB=str(db),
                          DASHBOARD_CONFIG=None if config_dir is None else str(config_dir),
                          DASHBOARD_TIMING_LOG=str(Path(tmp) / "timing.jsonl")), \
             through_navigation():

@@ -350,25 +350,17 @@ class _Suppressor:
         members = np.concatenate([table.parents, table.children])
         of = np.concatenate([relation_ids, np.repeat(relation_ids, counts)])
         by = np.lexsort((of, members))
-        bounds = np.searchsorted(members[by], np.arange(table.size + 1)).tolist()
-        listed = of[by].tolist()
-        self.rels_of: list[list[int]] = [listed[bounds[c]:bounds[c + 1]]
-                                         for c in range(table.size)]
+        # cell c's relations are _rels_listed[_rels_bounds[c]:_rels_bounds[c + 1]] (`_rels_of`):
+        # sliced when asked, since only the cells that get hidden are ever asked about
+        self._rels_bounds: list[int] = np.searchsorted(
+            members[by], np.arange(table.size + 1)).tolist()
+        self._rels_listed: list[int] = of[by].tolist()
         self.n_hidden = hidden[table.parents].astype(np.int64)
         if len(counts):
             self.n_hidden += np.add.reduceat(hidden[table.children].astype(np.int64),
                                              table.offsets[:-1])
         self.unfixable: set[int] = set()
-        self._component_cache: dict[tuple[int, ...], list[_Determined]] = {}
-        # the small-sum findings of a component, by its hidden cells and relations: they depend on
-        # nothing else, so only components that changed since the last check are decomposed again
-        self._small_sums_cache: dict[tuple[tuple[int, ...], tuple[int, ...]],
-                                     list[_Determined]] = {}
-        # every (cell, relation) membership, for the components of hidden cells
-        self._member_cells = members
-        self._member_relations = of
-        self._components_at = -1
-        self._components_found: list[tuple[list[int], list[int]]] = []
+        self._find_components(members, of)
 
     # ---- choosing a cell ---------------------------------------------------------------------
 
@@ -406,11 +398,12 @@ class _Suppressor:
     def _hide(self, c: int, queue: list[int], queued: set[int]) -> None:
         self.hidden[c] = True
         self.secondary.append(c)
-        for r in self.rels_of[c]:
+        for r in self._rels_of(c):
             self.n_hidden[r] += 1
             if r not in queued:
                 queued.add(r)
                 heapq.heappush(queue, r)
+        self._join(c)
 
     # ---- local rules: a lone hidden cell in a relation, and the min_n sum rule ---------------
 
@@ -446,37 +439,86 @@ class _Suppressor:
 
     # ---- the linear check ---------------------------------------------------------------------
 
-    def _components(self) -> list[tuple[list[int], list[int]]]:
-        """Hidden cells linked by shared relations, with the relations touching them (both
-        ascending), ordered by their first cell. Found as connected components of the graph of
-        hidden cells and the relations holding them, in array operations: the main loop asks
-        again after every hidden cell, and a loop over every relation made that the slowest
-        part of a national import. Kept until another cell is hidden."""
-        if self._components_at == len(self.secondary):
-            return self._components_found
+    def _rels_of(self, c: int) -> list[int]:
+        """The relations cell `c` belongs to, ascending."""
+        return self._rels_listed[self._rels_bounds[c]:self._rels_bounds[c + 1]]
+
+    def _find_components(self, members: np.ndarray, of: np.ndarray) -> None:
+        """The components of the hidden cells: hidden cells linked by shared relations, with the
+        relations touching them. A component's findings (`_determined`, `_component_small_sums`)
+        depend on nothing else, so they are kept per component until it changes.
+
+        Hiding a cell only ever joins components (`_join`): they are kept in a union-find forest
+        over cells (nodes 0..size-1) and relations (size + r), found here at the start as
+        connected components in array operations. The main loop asks for the findings after
+        every hidden cell; finding every component afresh each time, or decomposing the ones
+        that did not change, made this the slowest part of a national import."""
         from scipy.sparse import coo_matrix
         from scipy.sparse.csgraph import connected_components
 
-        size, n_relations = self.t.size, len(self.t.parents)
-        cells, relations = self._member_cells, self._member_relations
-        linked = self.hidden[cells] & (self.n_hidden[relations] > 0)
-        nodes = size + n_relations  # cells first, then relations
+        size = self.t.size
+        nodes = size + len(self.t.parents)
+        linked = self.hidden[members]
         graph = coo_matrix((np.ones(int(linked.sum()), dtype=np.int8),
-                            (cells[linked], size + relations[linked])), shape=(nodes, nodes))
+                            (members[linked], size + of[linked])), shape=(nodes, nodes))
         _, label = connected_components(graph, directed=False)
+        first = np.full(int(label.max()) + 1 if nodes else 0, nodes, dtype=np.int64)
+        np.minimum.at(first, label, np.arange(nodes, dtype=np.int64))
+        self._up: list[int] = first[label].tolist()  # each node's parent; a root is its own
+        self._cells: dict[int, list[int]] = {}  # a component's hidden cells, by its root
+        self._relations: dict[int, list[int]] = {}  # and the relations touching them
         hidden_cells = np.flatnonzero(self.hidden)
+        for cell, root in zip(hidden_cells.tolist(), first[label[hidden_cells]].tolist(),
+                              strict=True):
+            self._cells.setdefault(root, []).append(cell)
+            self._relations.setdefault(root, [])
         touched = np.flatnonzero(self.n_hidden > 0)
-        cells_of: dict[int, list[int]] = {}
-        for cell, group in zip(hidden_cells.tolist(), label[hidden_cells].tolist(), strict=True):
-            cells_of.setdefault(group, []).append(cell)
-        rels_of: dict[int, list[int]] = {}
-        for r, group in zip(touched.tolist(), label[size + touched].tolist(), strict=True):
-            rels_of.setdefault(group, []).append(r)
-        # dicts keep the order of first appearance: by first (smallest) cell
-        self._components_found = [(found, rels_of.get(group, []))
-                                  for group, found in cells_of.items()]
-        self._components_at = len(self.secondary)
-        return self._components_found
+        for r, root in zip(touched.tolist(), first[label[size + touched]].tolist(), strict=True):
+            self._relations[root].append(r)
+        # roots whose findings are not known yet, and the non-empty findings by root
+        self._unchecked = set(self._cells)
+        self._unsummed = set(self._cells)
+        self._hits: dict[int, tuple[int, list[_Determined]]] = {}
+        self._sums: dict[int, tuple[int, list[_Determined]]] = {}
+
+    def _find(self, node: int) -> int:
+        up = self._up
+        root = node
+        while up[root] != root:
+            root = up[root]
+        while up[node] != root:  # path compression
+            up[node], node = root, up[node]
+        return root
+
+    def _join(self, c: int) -> None:
+        """Cell `c` was just hidden: join it and the components of its relations."""
+        size = self.t.size
+        root = self._find(c)  # a visible cell is a component of its own, without cells
+        self._cells[root] = [c]
+        self._relations[root] = []
+        for r in self._rels_of(c):
+            other = self._find(size + r)
+            if other == root:
+                continue
+            if other not in self._cells:  # a relation no hidden cell touched until now
+                self._up[other] = root
+                self._relations[root].append(r)
+                continue
+            if len(self._cells[other]) > len(self._cells[root]):
+                root, other = other, root
+            self._up[other] = root
+            self._cells[root] += self._cells.pop(other)
+            self._relations[root] += self._relations.pop(other)
+            for found in (self._unchecked, self._unsummed):
+                found.discard(other)
+            self._hits.pop(other, None)
+            self._sums.pop(other, None)
+        self._cells[root].sort()
+        self._relations[root].sort()
+        self._unchecked.add(root)
+        self._unsummed.add(root)
+        self._hits.pop(root, None)
+        self._sums.pop(root, None)
 
     def _matrix(self, cells: list[int], relations: list[int]) -> np.ndarray:
         col = {c: j for j, c in enumerate(cells)}
@@ -491,12 +533,13 @@ class _Suppressor:
         return a
 
     def _determined(self, cells: list[int], relations: list[int]) -> list[_Determined]:
-        """Hidden cells of one component whose value the visible cells fix, with certificates."""
-        cache_key = tuple(cells)
-        cached = self._component_cache.get(cache_key)
-        if cached is not None:
-            return cached
+        """Hidden cells of one component whose value the visible cells fix, with certificates,
+        in the order of `cells`."""
         if not relations:
+            return []
+        if len(relations) == 1 and len(cells) > 1:
+            # one equation over several unknowns (each cell of a component is in one of its
+            # relations): it fixes only their signed sum, never one cell
             return []
         a = self._matrix(cells, relations)
         u, s, vt = np.linalg.svd(a, full_matrices=False)
@@ -516,7 +559,6 @@ class _Suppressor:
                 r: float(c) for r, c in zip(relations, y, strict=True) if abs(c) > _COEF_TOL * scale
             }
             found.append(_Determined(cells[column], coef, relations))
-        self._component_cache[cache_key] = found
         return found
 
     def _small_sums(self) -> list[_Determined]:
@@ -524,16 +566,18 @@ class _Suppressor:
         fix although no single cell is fixed, and that are 1..min_n-1 in a protected quantity:
         e.g. three hidden classes of one region pinned down by the county and the other regions.
         Returned as `_Determined` whose `cell` is one member and whose certificate isolates the
-        sum, so the caller hides a cell of a relation the proof uses."""
-        found: list[_Determined] = []
-        for cells, relations in self._components():
+        sum, so the caller hides a cell of a relation the proof uses. Components in the order of
+        their first cell."""
+        for root in self._unsummed:
+            cells, relations = self._cells[root], self._relations[root]
             if len(cells) < 2 or not relations:
                 continue
-            key = (tuple(cells), tuple(relations))
-            if key not in self._small_sums_cache:
-                self._small_sums_cache[key] = self._component_small_sums(cells, relations)
-            found.extend(self._small_sums_cache[key])
-        return found
+            found = self._component_small_sums(cells, relations)
+            if found:
+                self._sums[root] = (cells[0], found)
+        self._unsummed.clear()
+        return [hit for _, found in sorted(self._sums.values(), key=lambda f: f[0])
+                for hit in found]
 
     def _component_small_sums(self, cells: list[int], relations: list[int]) -> list[_Determined]:
         # the candidate sums first (cheap): most components have none, and need no decomposition
@@ -543,13 +587,16 @@ class _Suppressor:
             hidden_children = [c for c in self.t.relations[r][1] if self.hidden[c]]
             if len(hidden_children) > _MAX_SUBSET_CHILDREN:
                 continue
+            quantities = dict(zip(hidden_children, self.q[hidden_children].tolist(),
+                                  strict=True))
             for size in range(2, len(hidden_children) + 1):
                 for subset in itertools.combinations(hidden_children, size):
                     if subset in seen:
                         continue
                     seen.add(subset)
-                    sums = self.q[list(subset)].sum(axis=0)
-                    if ((sums > 0) & (sums < self.min_n)).any():
+                    rows = [quantities[c] for c in subset]
+                    if any(0 < sum(column) < self.min_n
+                           for column in zip(*rows, strict=True)):
                         candidates.append(subset)
         if not candidates:
             return []
@@ -574,12 +621,15 @@ class _Suppressor:
         return found
 
     def _all_determined(self) -> list[_Determined]:
-        return [
-            hit
-            for cells, relations in self._components()
-            for hit in self._determined(cells, relations)
-            if hit.cell not in self.unfixable
-        ]
+        """Every hidden cell the visible cells fix (but those hiding cannot help), components
+        in the order of their first cell."""
+        for root in self._unchecked:
+            found = self._determined(self._cells[root], self._relations[root])
+            if found:
+                self._hits[root] = (self._cells[root][0], found)
+        self._unchecked.clear()
+        return [hit for _, found in sorted(self._hits.values(), key=lambda f: f[0])
+                for hit in found if hit.cell not in self.unfixable]
 
     def _still_certified(self, hit: _Determined, added: list[int]) -> bool:
         """Whether the certificate still isolates `hit.cell` after hiding `added`.
@@ -590,7 +640,7 @@ class _Suppressor:
         """
         for c in added:
             total = 0.0
-            for r in self.rels_of[c]:
+            for r in self._rels_of(c):
                 if r in hit.coef:
                     total += hit.coef[r] * (1.0 if self.t.relations[r][0] == c else -1.0)
             if abs(total) > _COEF_TOL:

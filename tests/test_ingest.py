@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import duckdb
@@ -267,6 +268,30 @@ def test_disclosure_in_worker_processes_equals_one_process(config, store_path, t
     assert len({row[0] for row in decisions[1]}) == len(config.indicators)
     assert any(row[6] == "secondary" for row in decisions[1])
     assert any(row[6] == "linked" for row in decisions[1])
+
+
+def test_worker_processes_run_blas_in_one_thread(config, store_path, tmp_path, monkeypatch):
+    """Workers start as jobs are submitted and read their BLAS threads from the environment
+    then: it says one thread while jobs go out, and is as it was afterwards."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from indicators import ingest
+
+    seen: list[str | None] = []
+
+    class Recording(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            seen.append(os.environ.get("OPENBLAS_NUM_THREADS"))
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(ingest, "ProcessPoolExecutor", Recording)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "7")
+    path = tmp_path / "store.duckdb"
+    shutil.copy(store_path, path)
+    with duckdb.connect(str(path)) as con:
+        ingest.refresh_disclosure_of(con, config.indicators, config, workers=2)
+    assert seen and set(seen) == {"1"}
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "7"
 
 
 def test_worker_processes_start_only_under_a_guarded_main(tmp_path):
