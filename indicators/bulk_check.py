@@ -35,6 +35,7 @@ from indicators.personal_data import (
     scan,
 )
 from indicators.readers import _detect_delimiter
+from indicators.store import rows_frame
 from indicators.validate import _ALIAS_LOOKUP, REQUIRED, _allowed_levels
 
 FIRST_YEAR = 1900  # the detailed checker's earliest year
@@ -311,4 +312,4 @@ def _canonical_rows(con: duckdb.DuckDBPyConnection, canonical: dict[str, str]) -
                {number('numerator')} AS numerator, {number('denominator')} AS denominator,
                {number('value')} AS value, {status} AS status
         FROM r ORDER BY r.rowid"""  # noqa: S608 - fixed SQL with alias column names
-    return con.execute(query).df()
+    return rows_frame(con, query)

@@ -26,6 +26,7 @@ from indicators.ingest import (
     STORE_COLUMNS,
     NothingChanged,
     PopulationMissing,
+    check_one_row_per_cell,
     import_observations,
     refresh_disclosure_of,
 )
@@ -247,6 +248,7 @@ def rollback(store_path: Path, import_id: int, config: Config, *, actor: auth.Pr
             [import_id])
         con.execute("DELETE FROM observation_history WHERE replaced_by_import_id = ?",
                     [import_id])
+        check_one_row_per_cell(con, sorted(set(affected)))
         con.execute("UPDATE import_log SET outcome = 'rolled_back' WHERE import_id = ?",
                     [import_id])
         refresh_disclosure_of(con, sorted(set(affected)), config)

@@ -27,6 +27,7 @@ from indicators.config import Config, Indicator
 from indicators.periods import period_start
 from indicators.privacy import suppress
 from indicators.settings import environment
+from indicators.store import rows_frame
 
 CONTENT = ["value", "numerator", "denominator", "status", "derived"]
 STORE_COLUMNS = ["indicator_id", *KEY[:2], "period_start", *KEY[2:], "value", "numerator",
@@ -84,9 +85,9 @@ def _same(a: pd.Series, b: pd.Series) -> pd.Series:
 
 def _current_of(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> pd.DataFrame:
     """The stored rows of these indicators, read in one query."""
-    return con.execute(
-        f"SELECT {', '.join(STORE_COLUMNS)} FROM observation "  # noqa: S608 - STORE_COLUMNS
-        "WHERE list_contains(?, indicator_id)", [indicator_ids]).df()
+    return rows_frame(
+        con, f"SELECT {', '.join(STORE_COLUMNS)} FROM observation "  # noqa: S608 - STORE_COLUMNS
+        "WHERE list_contains(?, indicator_id)", [indicator_ids])
 
 
 class NothingChanged(Exception):
@@ -156,6 +157,24 @@ def _write_changes(con: duckdb.DuckDBPyConnection, changes: _Changes) -> None:
     con.execute("INSERT INTO observation "  # noqa: S608 - columns from STORE_COLUMNS
                 f"SELECT {', '.join(STORE_COLUMNS)} FROM final_rows")
     con.unregister("final_rows")
+    check_one_row_per_cell(con, list(changes.changed))
+
+
+class DuplicateCellError(RuntimeError):
+    """A write would leave two rows for one cell: a fault in the program, never in a file."""
+
+
+def check_one_row_per_cell(con: duckdb.DuckDBPyConnection, indicator_ids: list[str]) -> None:
+    """Raise `DuplicateCellError` if `observation` holds more than one row for a cell of these
+    indicators. The table has no key that would refuse them (see schema.py), so each write checks
+    what it wrote, inside its transaction: the error rolls the whole write back."""
+    row = con.execute(
+        "SELECT indicator_id, area_code, period, sex, grp, COUNT(*) FROM observation "
+        "WHERE list_contains(?, indicator_id) GROUP BY ALL HAVING COUNT(*) > 1 LIMIT 1",
+        [indicator_ids]).fetchone()
+    if row is not None:
+        raise DuplicateCellError(f"observation would hold {row[5]} rows for the cell "
+                                 f"{', '.join(map(str, row[:5]))}; nothing was written")
 
 
 def _disclosure_members(indicator: Indicator, config: Config) -> list[Indicator]:
@@ -169,11 +188,10 @@ def _cells_of(con: duckdb.DuckDBPyConnection,
               indicators: list[Indicator]) -> dict[str, pd.DataFrame]:
     """The cells disclosure control reads (KEY, numerator, denominator) of each indicator, in
     key order, read in one query."""
-    frame = con.execute(
-        "SELECT indicator_id, area_code, period, sex, grp, numerator, value, denominator "
+    frame = rows_frame(
+        con, "SELECT indicator_id, area_code, period, sex, grp, numerator, value, denominator "
         "FROM observation WHERE list_contains(?, indicator_id) "
-        "ORDER BY indicator_id, area_code, period, sex, grp",
-        [[i.id for i in indicators]]).df()
+        "ORDER BY indicator_id, area_code, period, sex, grp", [[i.id for i in indicators]])
     parts = {str(k): v for k, v in frame.groupby("indicator_id", sort=False)}
     out = {}
     for indicator in indicators:

@@ -80,6 +80,34 @@ def test_failed_import_leaves_store_unchanged(config, store_path, tmp_path):
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
 
 
+def test_a_write_that_would_give_a_cell_two_rows_is_refused_and_undone(config, store_path,
+                                                                       tmp_path):
+    """observation has no key to refuse a second row for a cell (schema.py): the write checks
+    what it wrote, and the whole transaction is rolled back."""
+    import hashlib
+
+    import pytest
+
+    from indicators import ingest
+
+    path = tmp_path / "store.duckdb"
+    shutil.copy(store_path, path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    with duckdb.connect(str(path), read_only=True) as con:
+        row = ingest.rows_frame(con, f"SELECT {', '.join(ingest.STORE_COLUMNS)} FROM observation "
+                                     "ORDER BY ALL LIMIT 1")
+    indicator_id = str(row["indicator_id"][0])
+    twice = pd.concat([row, row], ignore_index=True)
+    changes = ingest._Changes({indicator_id: 2}, twice, twice.iloc[0:0].assign(
+        replaced_by_import_id=pd.Series(dtype="int64")))
+    with pytest.raises(ingest.DuplicateCellError, match=indicator_id), \
+            write_transaction(path, actor=auth.maintainer("test:carol")) as con:
+        ingest._write_changes(con, changes)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    with write_transaction(path, actor=auth.maintainer("test:carol")) as con:  # one row: fine
+        ingest._write_changes(con, ingest._Changes({indicator_id: 1}, row, changes.history))
+
+
 def _independent_relations(cells, indicator, config):
     """parent = sum(children) relations, built here from the config without indicators.privacy."""
     index = {tuple(row): i for i, row in enumerate(
