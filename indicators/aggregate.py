@@ -58,6 +58,32 @@ def _sums(rows: pd.DataFrame, by: list[str], **extra: tuple[str, str]) -> pd.Dat
     return agg
 
 
+def _mapped(column: pd.Series, mapping: dict[str, str]) -> pd.Series:
+    """`column.map(mapping)` for a column holding few distinct values in many rows: each
+    distinct value is mapped once (pandas maps string arrays value by value)."""
+    codes, uniques = pd.factorize(column)
+    mapped = pd.Series(uniques).map(mapping).to_numpy(dtype=object)
+    return pd.Series(pd.array(mapped[codes], dtype=column.dtype), index=column.index)
+
+
+def _rows_in(keys: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """Whether each row of `keys` is also a row of `rows` (same columns), compared as one
+    integer per row: the key parts' codes in a mixed radix. Building pandas MultiIndexes of
+    millions of string keys for `isin` was most of a national import's roll-ups."""
+    left = np.zeros(len(keys), dtype=np.int64)
+    right = np.zeros(len(rows), dtype=np.int64)
+    radix = 1
+    for column in keys.columns:
+        codes, uniques = pd.factorize(pd.concat([keys[column], rows[column]],
+                                                ignore_index=True), use_na_sentinel=False)
+        radix *= max(len(uniques), 1)
+        if radix >= 2**62:  # too many distinct keys for one integer: compare them as tuples
+            return pd.MultiIndex.from_frame(keys).isin(pd.MultiIndex.from_frame(rows))
+        left = left * len(uniques) + codes[:len(keys)]
+        right = right * len(uniques) + codes[len(keys):]
+    return np.isin(left, right)
+
+
 def _roll_up(
     df: pd.DataFrame,
     column: str,
@@ -71,12 +97,10 @@ def _roll_up(
     sub = df[df[column].isin(parent_of.keys())]
     if sub.empty:
         return df.iloc[0:0]
-    sub = sub.assign(_parent=sub[column].map(parent_of))
+    sub = sub.assign(_parent=_mapped(sub[column], parent_of))
     # a parent the rows already hold is never overwritten: skip its children before summing (a
     # national file gives every region and county, and the sums were most of storing it)
-    existing = pd.MultiIndex.from_frame(df[MANY_KEY])
-    parent_keys = pd.MultiIndex.from_frame(sub[MANY_KEY].assign(**{column: sub["_parent"]}))
-    sub = sub[~parent_keys.isin(existing)]
+    sub = sub[~_rows_in(sub[MANY_KEY].assign(**{column: sub["_parent"]}), df[MANY_KEY])]
     if sub.empty:
         return df.iloc[0:0]
     others = [k for k in MANY_KEY if k != column]
@@ -115,8 +139,7 @@ def _pools(df: pd.DataFrame, years: int, denominator_mode: str,
     children = {pool(last, years): set(pool_years(pool(last, years)))
                 for last in found if last - years + 1 >= found[0]} if found else {}
     frame = _roll_up_all(yearly, children, denominator_mode, import_id)
-    existing = pd.MultiIndex.from_frame(df[MANY_KEY])
-    return frame[~pd.MultiIndex.from_frame(frame[MANY_KEY]).isin(existing)]
+    return frame[~_rows_in(frame[MANY_KEY], df[MANY_KEY])]
 
 
 def _roll_up_all(rows: pd.DataFrame, children: dict[str, set[str]], denominator_mode: str,

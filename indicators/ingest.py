@@ -343,6 +343,13 @@ def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterabl
         workers = (min(os.cpu_count() or 1, 4)
                    if len(units) >= PARALLEL_MIN_UNITS and _workers_may_start() else 1)
     area_parent = config.sum_parent()
+    batches = [[_disclosure_members(config.indicators[unit], config)
+                for unit in units[first:first + BATCH_INDICATORS]]
+               for first in range(0, len(units), BATCH_INDICATORS)]
+
+    def members_of(batch: list[list[Indicator]]) -> list[Indicator]:
+        return [m for group in batch for m in group]
+
     with contextlib.ExitStack() as stack:
         pool = None
         if workers > 1:
@@ -350,10 +357,12 @@ def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterabl
             stack.enter_context(environment(**WORKER_ENVIRONMENT))
             pool = stack.enter_context(ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")))
-        for first in range(0, len(units), BATCH_INDICATORS):
-            groups = [_disclosure_members(config.indicators[unit], config)
-                      for unit in units[first:first + BATCH_INDICATORS]]
-            cells = _cells_of(con, [m for group in groups for m in group])
+        # the decisions of the batch before, written while the workers decide the next one
+        unwritten: tuple[list[str], dict[str, pd.DataFrame]] | None = None
+        cells = _cells_of(con, members_of(batches[0])) if batches else {}
+        for index, groups in enumerate(batches):
+            following = batches[index + 1] if index + 1 < len(batches) else None
+            next_cells = None
             decided: dict[str, pd.DataFrame] = {}
             while groups:
                 # a group waits while a group of this batch its denominators come from waits
@@ -361,18 +370,34 @@ def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterabl
                 ready = [group for group in groups
                          if not any(m.denominator_from in waiting - {x.id for x in group}
                                     for m in group)]
+                known = {**unwritten[1], **decided} if unwritten else decided
                 jobs = [(group, {m.id: cells[m.id] for m in group},
-                         {m.id: _hidden_keys(con, m.denominator_from, decided)
+                         {m.id: _hidden_keys(con, m.denominator_from, known)
                           if m.denominator_from else set() for m in group}, area_parent)
                         for group in ready]
-                for result in (pool.map(_decide_job, jobs) if pool is not None
-                               else map(_decide_job, jobs)):
+                if pool is None:
+                    results = map(_decide_job, jobs)
+                else:  # the jobs are out: meanwhile write the batch before and read the next
+                    results = pool.map(_decide_job, jobs)
+                    if unwritten is not None:
+                        _write_disclosure(con, *unwritten)
+                        unwritten = None
+                    if following is not None and next_cells is None:
+                        next_cells = _cells_of(con, members_of(following))
+                for result in results:
                     decided.update(result)
                 if not ready:  # disclosure_order refuses cycles; never spin
                     raise ValueError("denominator_from forms a cycle")
                 done = {id(group) for group in ready}
                 groups = [group for group in groups if id(group) not in done]
-            _write_disclosure(con, list(cells), decided)
+            if unwritten is not None:
+                _write_disclosure(con, *unwritten)
+            unwritten = (list(cells), decided)
+            if following is not None:
+                cells = next_cells if next_cells is not None else _cells_of(
+                    con, members_of(following))
+        if unwritten is not None:
+            _write_disclosure(con, *unwritten)
 
 
 def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:

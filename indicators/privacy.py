@@ -480,6 +480,7 @@ class _Suppressor:
         self._unsummed = set(self._cells)
         self._hits: dict[int, tuple[int, list[_Determined]]] = {}
         self._sums: dict[int, tuple[int, list[_Determined]]] = {}
+        self._svd: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def _find(self, node: int) -> int:
         up = self._up
@@ -513,12 +514,14 @@ class _Suppressor:
                 found.discard(other)
             self._hits.pop(other, None)
             self._sums.pop(other, None)
+            self._svd.pop(other, None)
         self._cells[root].sort()
         self._relations[root].sort()
         self._unchecked.add(root)
         self._unsummed.add(root)
         self._hits.pop(root, None)
         self._sums.pop(root, None)
+        self._svd.pop(root, None)
 
     def _matrix(self, cells: list[int], relations: list[int]) -> np.ndarray:
         col = {c: j for j, c in enumerate(cells)}
@@ -532,25 +535,36 @@ class _Suppressor:
                     a[i, col[c]] = -1.0
         return a
 
-    def _determined(self, cells: list[int], relations: list[int]) -> list[_Determined]:
+    def _decomposition(self, root: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The SVD of a component's relations over its hidden cells, to its rank: u, s and the
+        row space (vt). Kept until the component changes: the checks for single cells and for
+        small sums decompose the same matrix, and in large monthly tables this is the cost."""
+        found = self._svd.get(root)
+        if found is None:
+            a = self._matrix(self._cells[root], self._relations[root])
+            u, s, vt = np.linalg.svd(a, full_matrices=False)
+            tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
+            rank = int((s > tol).sum())
+            found = self._svd[root] = (u[:, :rank], s[:rank], vt[:rank])
+        return found
+
+    def _determined(self, root: int) -> list[_Determined]:
         """Hidden cells of one component whose value the visible cells fix, with certificates,
-        in the order of `cells`."""
+        in the order of its cells."""
+        cells, relations = self._cells[root], self._relations[root]
         if not relations:
             return []
         if len(relations) == 1 and len(cells) > 1:
             # one equation over several unknowns (each cell of a component is in one of its
             # relations): it fixes only their signed sum, never one cell
             return []
-        a = self._matrix(cells, relations)
-        u, s, vt = np.linalg.svd(a, full_matrices=False)
-        tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
-        rank = int((s > tol).sum())
-        row_space = vt[:rank]
+        u, s, row_space = self._decomposition(root)
+        rank = len(s)
         # squared distance of e_i from the row space = 1 - ||projection of e_i||^2
         distance = 1.0 - np.einsum("ij,ij->j", row_space, row_space)
         columns = np.flatnonzero(distance < _DETERMINED_TOL)
         # least-norm y with A^T y = e_i, for every determined i at once: y = pinv(A)^T e_i
-        certificates = u[:, :rank] @ (row_space[:, columns] / s[:rank, None])
+        certificates = u @ (row_space[:, columns] / s[:rank, None])
         found = []
         for j, column in enumerate(columns):
             y = certificates[:, j]
@@ -572,14 +586,15 @@ class _Suppressor:
             cells, relations = self._cells[root], self._relations[root]
             if len(cells) < 2 or not relations:
                 continue
-            found = self._component_small_sums(cells, relations)
+            found = self._component_small_sums(root)
             if found:
                 self._sums[root] = (cells[0], found)
         self._unsummed.clear()
         return [hit for _, found in sorted(self._sums.values(), key=lambda f: f[0])
                 for hit in found]
 
-    def _component_small_sums(self, cells: list[int], relations: list[int]) -> list[_Determined]:
+    def _component_small_sums(self, root: int) -> list[_Determined]:
+        cells, relations = self._cells[root], self._relations[root]
         # the candidate sums first (cheap): most components have none, and need no decomposition
         candidates: list[tuple[int, ...]] = []
         seen: set[tuple[int, ...]] = set()
@@ -601,11 +616,7 @@ class _Suppressor:
         if not candidates:
             return []
         col = {c: j for j, c in enumerate(cells)}
-        a = self._matrix(cells, relations)
-        u, s, vt = np.linalg.svd(a, full_matrices=False)
-        tol = (s.max() if s.size else 0.0) * max(a.shape) * np.finfo(float).eps
-        rank = int((s > tol).sum())
-        row_space = vt[:rank]
+        u, s, row_space = self._decomposition(root)
         found: list[_Determined] = []
         for subset in candidates:
             v = np.zeros(len(cells))
@@ -613,7 +624,7 @@ class _Suppressor:
             projection = row_space @ v
             if float(v @ v - projection @ projection) > _DETERMINED_TOL * len(subset):
                 continue
-            y = u[:, :rank] @ (projection / s[:rank])
+            y = u @ (projection / s)
             scale = max(float(np.abs(y).max()), 1.0)
             coef = {rel: float(c) for rel, c in zip(relations, y, strict=True)
                     if abs(c) > _COEF_TOL * scale}
@@ -624,7 +635,7 @@ class _Suppressor:
         """Every hidden cell the visible cells fix (but those hiding cannot help), components
         in the order of their first cell."""
         for root in self._unchecked:
-            found = self._determined(self._cells[root], self._relations[root])
+            found = self._determined(root)
             if found:
                 self._hits[root] = (self._cells[root][0], found)
         self._unchecked.clear()

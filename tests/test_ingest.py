@@ -276,26 +276,38 @@ def test_disclosure_order_adds_borrowers_after_their_source(config):
                 position[ind.disclosure_group or ind.id]
 
 
-def test_disclosure_in_worker_processes_equals_one_process(config, store_path, tmp_path):
-    """A national import decides disclosure in worker processes: same decisions, cell by cell,
-    for every indicator of the demo store (sexes, groups, pools, shared counts, borrowed
-    denominators)."""
-    from indicators.ingest import refresh_disclosure_of
+def test_disclosure_in_worker_processes_equals_one_process(config, store_path, tmp_path,
+                                                           monkeypatch):
+    """A national import decides disclosure in worker processes, batch after batch, writing one
+    batch while the workers decide the next: same decisions, cell by cell, for every indicator
+    of the demo store (sexes, groups, pools, shared counts, denominators borrowed from an
+    indicator of the same batch or of an earlier one)."""
+    from indicators import ingest
 
+    units = ingest.disclosure_order(config.indicators, config)
+    position = {config.indicators[u].id: n for n, u in enumerate(units)}
+    unit_of = {i.id: ingest._unit_of(i) for i in config.indicators.values()}
+    first_of = {unit_of[u]: n for n, u in enumerate(units)}
+    # batches of 13 put a source in the batch just before its borrower (still unwritten when
+    # the borrower's jobs are made), batches of 3 further apart
+    assert any(first_of[unit_of[i.denominator_from]] // 13 + 1 == position.get(i.id, -13) // 13
+               for i in config.indicators.values() if i.denominator_from)
     decisions = {}
-    for workers in (1, 2):
-        path = tmp_path / f"store{workers}.duckdb"
+    for workers, batch in ((1, 200), (2, 200), (2, 13), (2, 3), (1, 3)):
+        monkeypatch.setattr(ingest, "BATCH_INDICATORS", batch)
+        path = tmp_path / f"store{workers}_{batch}.duckdb"
         shutil.copy(store_path, path)
         with duckdb.connect(str(path)) as con:
             con.execute("DELETE FROM cell_disclosure")
-            refresh_disclosure_of(con, config.indicators, config, workers=workers)
-            decisions[workers] = con.execute(
+            ingest.refresh_disclosure_of(con, config.indicators, config, workers=workers)
+            decisions[workers, batch] = con.execute(
                 "SELECT indicator_id, area_code, period, sex, grp, hidden, reason, min_n "
                 "FROM cell_disclosure ORDER BY ALL").fetchall()
-    assert decisions[1] == decisions[2]
-    assert len({row[0] for row in decisions[1]}) == len(config.indicators)
-    assert any(row[6] == "secondary" for row in decisions[1])
-    assert any(row[6] == "linked" for row in decisions[1])
+    reference = decisions[1, 200]
+    assert all(found == reference for found in decisions.values())
+    assert len({row[0] for row in reference}) == len(config.indicators)
+    assert any(row[6] == "secondary" for row in reference)
+    assert any(row[6] == "linked" for row in reference)
 
 
 def test_worker_processes_run_blas_in_one_thread(config, store_path, tmp_path, monkeypatch):
