@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -41,9 +42,16 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 FORMAT_VERSION = 1
 
 _HASHER = PasswordHasher()
-# verified against for unknown user names, so a wrong name costs as long as a wrong password
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(24))
 _LOG = logging.getLogger(__name__)
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Verified against for unknown user names, so a wrong name costs as long as a wrong
+    password (one per hasher, so it costs what that hasher's hashes cost). Made at the first
+    sign-in, not on import: hashing takes about 0.2 s by design, and every page imports this
+    module."""
+    return hasher.hash(secrets.token_urlsafe(24))
 
 
 class AccountError(ValueError):
@@ -263,7 +271,7 @@ def _sign_in(username: str, password: str, path: Path, now: datetime | None) -> 
         entry = data["accounts"].get(name)
         if entry is None:
             with contextlib.suppress(VerificationError):
-                _HASHER.verify(_DUMMY_HASH, password)
+                _HASHER.verify(_dummy_hash(_HASHER), password)
             _LOG.warning("failed sign-in for an unknown account")
             return SignInResult("wrong")
         until = _locked_until(entry)

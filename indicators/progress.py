@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Literal
 
 import numpy as np
-from scipy import stats as _sp
+from scipy import special
 
 from indicators.stats import change_status
 
@@ -164,7 +164,7 @@ def linear_forecast(dates: Sequence[date], values: Sequence[float], target_date:
     fitted = intercept + slope * x0
     residuals = y - (intercept + slope * x)
     s = math.sqrt(float((residuals ** 2).sum()) / (n - 2))
-    half = float(_sp.t.ppf(0.5 + confidence / 2, n - 2)) * s * math.sqrt(
+    half = float(special.stdtrit(n - 2, 0.5 + confidence / 2)) * s * math.sqrt(
         1 + 1 / n + (x0 - x.mean()) ** 2 / sxx)
     low, high = fitted - half, fitted + half
     if upward:

@@ -53,7 +53,6 @@ def accounts_file(tmp_path: Path, monkeypatch) -> Path:
 def quick_hashes(monkeypatch) -> PasswordHasher:
     hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     monkeypatch.setattr(accounts, "_HASHER", hasher)
-    monkeypatch.setattr(accounts, "_DUMMY_HASH", hasher.hash("a dummy for unknown names"))
     return hasher
 
 
