@@ -222,11 +222,12 @@ def write_transaction(
                     # Left by a process that opened the store directly and died; DuckDB replays
                     # it when the copy is opened, so its changes are not lost.
                     shutil.copyfile(store_wal, tmp_wal)
-                con = duckdb.connect(str(tmp))
-                con.execute("BEGIN TRANSACTION")
-            else:
-                con = duckdb.connect(str(tmp))
-                con.execute("BEGIN TRANSACTION")
+            con = duckdb.connect(str(tmp))
+            # a write runs unattended (an upload, a CLI import): DuckDB's progress bar for long
+            # queries would only print to the server's or the terminal's error stream
+            con.execute("SET enable_progress_bar = false")
+            con.execute("BEGIN TRANSACTION")
+            if not exists:
                 assert initialize is not None
                 initialize(con)
             # One transaction for the whole change: without it every statement would commit

@@ -97,6 +97,16 @@ def test_write_creates_store_with_initialize_and_leaves_one_file(tmp_path: Path)
         assert con.execute("SELECT k FROM a").fetchone() == (7,)
 
 
+def test_a_write_prints_no_progress_bar(store: Path, tmp_path: Path) -> None:
+    """Writes run unattended (uploads, CLI imports): DuckDB's progress bar is off for the new
+    store and for an existing one."""
+    for path, initialize in ((store, None), (tmp_path / "fresh.duckdb", _init)):
+        with write_transaction(path, actor=auth.maintainer("alice"),
+                               initialize=initialize) as con:
+            assert con.execute("SELECT current_setting('enable_progress_bar')"
+                               ).fetchone() == (False,)
+
+
 def test_second_write_sees_first_and_no_wal(store: Path) -> None:
     with write_transaction(store, actor=auth.maintainer("alice")) as con:
         con.execute("INSERT INTO rows_ VALUES ('alice', 1)")
