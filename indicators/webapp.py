@@ -8,7 +8,9 @@ tables, words and files a page shows: a warm rerun then only draws (issue 10's b
 
 from __future__ import annotations
 
+import functools
 import logging
+import pickle
 import tempfile
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -98,15 +100,50 @@ def shared(max_entries: int):
     """Caches a function whose result pages only show: one object per key, shared by every
     session, until the store changes (its version is the first argument) or an hour passes.
 
-    For figures and Arrow tables, which st.cache_data would copy (pickle) on every read. A figure
-    is kept as the object, not as a dict to rebuild: building a `go.Figure`, even from a
-    validated dict, costs 2-5 ms (its layout and template become objects again) and the goals
-    page shows one per key result (19 on the demo data). st.plotly_chart only reads a figure
-    (`to_dict()` copies it before sending), so sharing is safe as long as no page changes a
-    figure it is given: tests/test_webapp.py checks that showing one leaves it as it was. Arrow
-    tables cannot be changed at all.
-    """
+    For Arrow tables and figures (`shared_figure`), which st.cache_data would copy (pickle) on
+    every read. Arrow tables cannot be changed at all."""
     return st.cache_resource(ttl=CACHE_TTL_S, max_entries=max_entries, show_spinner=False)
+
+
+class SharedFigure(go.Figure):
+    """A figure shared by every session: what it sends is fixed when it is made, and changing it
+    raises (copy it first: `go.Figure(figure)`).
+
+    st.plotly_chart sends `to_dict()`. Plotly makes that dict afresh on every call (deep copy and
+    base64 arrays: 1.5 ms for a goal card, 19 cards on the goals page); here it is a copy of the
+    dict taken when the figure was made, unpickled (0.1 ms). Rebuilding a `go.Figure` from a
+    cached dict on every rerun, as before, cost 4 ms more."""
+
+    def __init__(self, figure: go.Figure) -> None:
+        super().__init__(figure, _validate=False)
+        self._sent = pickle.dumps(super().to_dict(), protocol=pickle.HIGHEST_PROTOCOL)
+
+    def to_dict(self) -> dict:
+        return pickle.loads(self._sent)
+
+    def _refuse(self, *args, **kwargs) -> None:
+        raise TypeError("a shared figure cannot be changed: copy it first, go.Figure(figure)")
+
+    # every change of a figure, its layout or its traces ends in one of these
+    _relayout_child = _restyle_child = plotly_relayout = plotly_restyle = _refuse
+    plotly_update = add_traces = __setitem__ = _refuse
+
+    def __setattr__(self, prop: str, value: object) -> None:
+        if not prop.startswith("_") and "_sent" in self.__dict__:
+            self._refuse()
+        super().__setattr__(prop, value)
+
+
+def shared_figure(max_entries: int):
+    """`shared` for a function that builds a chart: its figure becomes a `SharedFigure`."""
+    def decorate(build: Callable[..., go.Figure]) -> Callable[..., SharedFigure]:
+        @functools.wraps(build)
+        def frozen(*args, **kwargs) -> SharedFigure:
+            return SharedFigure(build(*args, **kwargs))
+
+        return shared(max_entries)(frozen)
+
+    return decorate
 
 
 def arrow_table(frame: pd.DataFrame) -> pa.Table:
@@ -368,7 +405,7 @@ def phenomenon_verdict(store_version: str, phenomenon_id: str, indicator_id: str
                                  _phenomenon(config, phenomenon_id).first_action_start())
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def run_chart(store_version: str, phenomenon_id: str, indicator_id: str, area: str,
               lang: str) -> go.Figure:
     """An indicator's run chart on the phenomena page: median, flagged points, actions."""
@@ -395,7 +432,7 @@ def funnel_view(store_version: str, indicator_id: str,
     return phenomena.funnel_view(points, period, target, indicator, names, lang)
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def funnel_chart(store_version: str, indicator_id: str, area: str, lang: str) -> go.Figure:
     """The funnel plot of `funnel_view`, with `area` marked (needs a view that is not None)."""
     config = get_config()
@@ -424,7 +461,7 @@ def series(store_version: str, indicator_id: str, area_codes: tuple[str, ...], s
     return queries.series(reader(), indicator, area_codes, sex=sex, grp=grp, level=level)
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def series_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...], sex: str,
                  grp: str, level: str | None, lang: str) -> go.Figure:
     """The indicator page's chart: `series` of the areas that have figures, in their order."""
@@ -513,7 +550,7 @@ def omatiimi_rollout(store_version: str, lang: str) -> pd.DataFrame:
     return omatiimi.rollout_table(get_config(), lang)
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def omatiimi_trend_chart(store_version: str, indicator_id: str, area: str,
                          lang: str) -> go.Figure:
     """One area's monthly control chart of an Omatiimi indicator, with the rollout on it."""
@@ -524,7 +561,7 @@ def omatiimi_trend_chart(store_version: str, indicator_id: str, area: str,
                                  omatiimi.rollout_events(config, area, lang), lang)
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def group_bars_chart(store_version: str, indicator_id: str, area: str, level: str, share: bool,
                      lang: str) -> go.Figure:
     """One area's grouped counts as stacked bars (shares of the total when `share`); monthly
@@ -538,7 +575,7 @@ def group_bars_chart(store_version: str, indicator_id: str, area: str, level: st
                                share=share, events=events, lang=lang)
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def omatiimi_compare_chart(store_version: str, indicator_id: str, area_codes: tuple[str, ...],
                            level: str, lang: str) -> go.Figure:
     """An Omatiimi indicator's series of several areas side by side (short names)."""
@@ -625,7 +662,7 @@ def _pack_item(store_version: str, area_code: str, quarter: str,
     return next(i for i in pack.key_results if i.result.key_result_id == key_result_id)
 
 
-@shared(max_entries=256)
+@shared_figure(max_entries=256)
 def goal_figure(store_version: str, key_result_id: str, lang: str) -> go.Figure:
     """A key result's card chart: building a figure costs ~30 ms and the goals page draws one per
     key result, so the page reuses them until the store changes."""
@@ -644,7 +681,7 @@ def goal_table(store_version: str, key_result_id: str, lang: str) -> pa.Table:
     return arrow_table(key_result_table(result, get_config(), lang))
 
 
-@shared(max_entries=128)
+@shared_figure(max_entries=128)
 def review_figure(store_version: str, area_code: str, quarter: str, key_result_id: str,
                   lang: str) -> go.Figure:
     """A key result's chart in a review pack: as the figures stood at the quarter's end."""

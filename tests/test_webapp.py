@@ -317,6 +317,34 @@ def test_a_shared_figure_is_left_as_it_was_by_the_pages_that_show_it(cached, rea
     assert cached.goal_figure(version, results[0].key_result_id, "fi") is figure
 
 
+def test_a_shared_figure_refuses_changes_and_sends_a_copy(cached, reader, config):
+    import plotly.graph_objects as go
+    import pytest
+
+    from indicators import goals
+    from indicators.goal_figures import key_result_figure
+
+    result = goals.evaluate(reader, config)[0]
+    figure = cached.goal_figure(cached.version(), result.key_result_id, "fi")
+    before = _sent(figure)
+    for change in (lambda f: f.update_layout(height=999),
+                   lambda f: f.data[0].update(name="muutettu"),
+                   lambda f: setattr(f.layout, "title", "muutettu"),
+                   lambda f: f.update_traces(visible=False),
+                   lambda f: f.add_trace(go.Scatter(x=[1], y=[1])),
+                   lambda f: setattr(f, "layout", {}),
+                   lambda f: f.plotly_relayout({"height": 1})):
+        with pytest.raises(TypeError, match="shared figure"):
+            change(figure)
+    assert _sent(figure) == before == _sent(key_result_figure(result, config, "fi"))
+    sent = figure.to_dict()
+    sent["layout"]["height"] = 1  # a copy: the next one is as before
+    assert figure.to_dict() != sent and _sent(figure) == before
+    copy = go.Figure(figure)  # a page that wants another figure copies it
+    copy.update_layout(height=999)
+    assert copy.layout.height == 999 and _sent(figure) == before
+
+
 def test_cached_tables_and_words_are_those_of_the_uncached_functions(cached, reader, config):
     import pyarrow as pa
 
