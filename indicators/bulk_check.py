@@ -23,6 +23,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from indicators.columns import normalise_header
 from indicators.config import Config, Indicator
@@ -116,20 +117,32 @@ def allowed_periods(indicator: Indicator, today: date) -> list[str]:
 
 
 def _reference_tables(con: duckdb.DuckDBPyConnection, config: Config, today: date) -> None:
-    con.execute("CREATE TEMP TABLE ref_area (code VARCHAR PRIMARY KEY)")
-    con.executemany("INSERT INTO ref_area VALUES (?)", [[c] for c in config.areas])
-    con.execute("CREATE TEMP TABLE ref_indicator (id VARCHAR PRIMARY KEY, kind VARCHAR, "
-                "unit VARCHAR, scale DOUBLE, signed BOOLEAN, sexes VARCHAR[], grps VARCHAR[])")
-    con.executemany("INSERT INTO ref_indicator VALUES (?, ?, ?, ?, ?, ?, ?)", [
-        [i.id, i.kind, i.unit, i.scale, i.signed, list(i.sexes), list(i.group_codes)]
-        for i in config.indicators.values()])
-    con.execute("CREATE TEMP TABLE ref_period (indicator_id VARCHAR, period VARCHAR)")
-    periods = pd.DataFrame(
-        [(i.id, p) for i in config.indicators.values() for p in allowed_periods(i, today)],
-        columns=["indicator_id", "period"])
-    con.register("periods_frame", periods)
-    con.execute("INSERT INTO ref_period SELECT * FROM periods_frame")
-    con.unregister("periods_frame")
+    """The config's areas, indicators and allowed periods as tables, each filled in one
+    statement: a statement per row (executemany) took 4 s for a national config once the file's
+    millions of rows were loaded beside them."""
+    indicators = list(config.indicators.values())
+    tables = {
+        "ref_area": ("code VARCHAR PRIMARY KEY", pa.table({"code": list(config.areas)})),
+        "ref_indicator": (
+            "id VARCHAR PRIMARY KEY, kind VARCHAR, unit VARCHAR, scale DOUBLE, signed BOOLEAN, "
+            "sexes VARCHAR[], grps VARCHAR[]",
+            pa.table({"id": [i.id for i in indicators], "kind": [i.kind for i in indicators],
+                      "unit": [i.unit for i in indicators],
+                      "scale": pa.array([i.scale for i in indicators], pa.float64()),
+                      "signed": pa.array([i.signed for i in indicators], pa.bool_()),
+                      "sexes": pa.array([list(i.sexes) for i in indicators],
+                                        pa.list_(pa.string())),
+                      "grps": pa.array([list(i.group_codes) for i in indicators],
+                                       pa.list_(pa.string()))})),
+        "ref_period": ("indicator_id VARCHAR, period VARCHAR", pa.Table.from_pandas(
+            pd.DataFrame([(i.id, p) for i in indicators for p in allowed_periods(i, today)],
+                         columns=["indicator_id", "period"]), preserve_index=False)),
+    }
+    for name, (columns, rows) in tables.items():
+        con.execute(f"CREATE TEMP TABLE {name} ({columns})")  # noqa: S608 - fixed names
+        con.register("reference_rows", rows)
+        con.execute(f"INSERT INTO {name} SELECT * FROM reference_rows")  # noqa: S608
+        con.unregister("reference_rows")
 
 
 def _text(column: str | None, default: str = "") -> str:
