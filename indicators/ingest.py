@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from indicators.aggregate import KEY, MANY_KEY, compute_value, materialise_many
 from indicators.config import Config, Indicator
@@ -206,12 +208,27 @@ def _cells_of(con: duckdb.DuckDBPyConnection,
     return out
 
 
+# an indicator's disclosure decision, per cell in the order of its cells: hidden, and the reason
+Decision = tuple[np.ndarray, np.ndarray]
+
+
+@dataclass
+class _Decided:
+    """A batch of disclosure work: each indicator's cells (`_cells_of`) and, as they come, the
+    decisions (`_decide`). Workers send back only the decisions; the keys are here already."""
+
+    cells: dict[str, pd.DataFrame]
+    decisions: dict[str, Decision]
+
+
 def _hidden_keys(con: duckdb.DuckDBPyConnection, indicator_id: str,
-                 decided: dict[str, pd.DataFrame]) -> set[Key]:
-    """The cells hidden in an indicator: as just decided, else as stored."""
-    if indicator_id in decided:
-        out = decided[indicator_id]
-        return set(out.loc[out["hidden"], KEY].itertuples(index=False, name=None))
+                 known: list[_Decided]) -> set[Key]:
+    """The cells hidden in an indicator: as decided in a batch not yet stored, else as stored."""
+    for batch in known:
+        if indicator_id in batch.decisions:
+            hidden, _ = batch.decisions[indicator_id]
+            frame = batch.cells[indicator_id]
+            return set(frame.loc[hidden, KEY].itertuples(index=False, name=None))
     rows = con.execute("SELECT area_code, period, sex, grp FROM cell_disclosure "
                        "WHERE indicator_id = ? AND hidden", [indicator_id]).fetchall()
     return {tuple(r) for r in rows}  # type: ignore[misc]
@@ -219,9 +236,9 @@ def _hidden_keys(con: duckdb.DuckDBPyConnection, indicator_id: str,
 
 def _decide(members: list[Indicator], cells: dict[str, pd.DataFrame],
             upstream: dict[str, set[Key]],
-            area_parent: dict[str, str]) -> dict[str, pd.DataFrame]:
-    """Primary and secondary suppression for one indicator and its linked ones: the rows of
-    `cell_disclosure` for each member (none for a member without cells).
+            area_parent: dict[str, str]) -> dict[str, Decision]:
+    """Primary and secondary suppression for one indicator and its linked ones: the decision
+    for each member's cells (none for a member without cells).
 
     Indicators of one `disclosure_group` share counts, so a cell hidden in one is hidden in all
     (same key), and each member's secondary suppression runs again until no member adds a cell.
@@ -229,7 +246,13 @@ def _decide(members: list[Indicator], cells: dict[str, pd.DataFrame],
     (`upstream`, whose decision must be current: `disclosure_order` orders the work). Reads
     nothing else, so it may run in another process.
     """
-    keys = {m.id: pd.MultiIndex.from_frame(cells[m.id][KEY]) for m in members}
+    keys: dict[str, pd.MultiIndex] = {}  # only for linked cells: most indicators have none
+
+    def keys_of(member: Indicator) -> pd.MultiIndex:
+        if member.id not in keys:
+            keys[member.id] = pd.MultiIndex.from_frame(cells[member.id][KEY])
+        return keys[member.id]
+
     forced: set[Key] = set()
     flags: dict[str, pd.DataFrame] = {}
     changed = True
@@ -247,37 +270,43 @@ def _decide(members: list[Indicator], cells: dict[str, pd.DataFrame],
                 area_parent=area_parent,
                 time_sum=member.period_aggregation != "none",
                 groups_sum_to_total=member.groups_sum_to_total,
-                force_hidden=keys[member.id].isin(list(linked)) if linked else None,
+                force_hidden=keys_of(member).isin(list(linked)) if linked else None,
             )
             if len(members) == 1:
                 break
-            hidden = set(keys[member.id][flags[member.id]["hidden"].to_numpy(dtype=bool)])
+            hidden = set(keys_of(member)[flags[member.id]["hidden"].to_numpy(dtype=bool)])
             if not hidden <= forced:
                 forced |= hidden
                 changed = True
-    return {member.id: cells[member.id][KEY].assign(
-                indicator_id=member.id,
-                hidden=flags[member.id]["hidden"].astype(bool).to_numpy(),
-                reason=flags[member.id]["reason"].to_numpy(),
-                min_n=member.min_n)
+    return {member.id: (flags[member.id]["hidden"].to_numpy(dtype=bool),
+                        flags[member.id]["reason"].to_numpy(dtype=object))
             for member in members if member.id in flags}
 
 
-def _decide_job(job: tuple) -> dict[str, pd.DataFrame]:
+def _decide_job(job: tuple) -> dict[str, Decision]:
     """`_decide` with its arguments in one tuple, for a worker process."""
     return _decide(*job)
 
 
-def _write_disclosure(con: duckdb.DuckDBPyConnection, indicator_ids: list[str],
-                      decided: dict[str, pd.DataFrame]) -> None:
-    """Replace the stored decisions of these indicators with `decided` (an indicator missing
-    from it has no cells, so no decisions)."""
+def _write_disclosure(con: duckdb.DuckDBPyConnection, batch: _Decided, config: Config) -> None:
+    """Replace the stored decisions of the batch's indicators with its decisions (an indicator
+    without any has no cells), written from one Arrow table: DuckDB reads pandas' object
+    columns (the reasons) value by value."""
     con.execute("DELETE FROM cell_disclosure WHERE list_contains(?, indicator_id)",
-                [indicator_ids])
-    frames = [decided[i] for i in indicator_ids if i in decided]
-    if not frames:
+                [list(batch.cells)])
+    parts = []
+    for indicator_id, (hidden, reason) in batch.decisions.items():
+        frame, n = batch.cells[indicator_id], len(hidden)
+        parts.append(pa.table({
+            "indicator_id": pa.array([indicator_id] * n, pa.string()),
+            **{k: pa.array(frame[k]).cast(pa.string()) for k in KEY},
+            "hidden": pa.array(hidden, pa.bool_()),
+            "reason": pa.array(reason, pa.string()),
+            "min_n": pa.array(np.full(n, config.indicators[indicator_id].min_n), pa.int32()),
+        }))
+    if not parts:
         return
-    con.register("disclosure_rows", pd.concat(frames, ignore_index=True))
+    con.register("disclosure_rows", pa.concat_tables(parts))
     con.execute(
         "INSERT INTO cell_disclosure SELECT indicator_id, area_code, period, sex, grp, hidden, "
         "reason, min_n FROM disclosure_rows"
@@ -358,19 +387,19 @@ def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterabl
             pool = stack.enter_context(ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("spawn")))
         # the decisions of the batch before, written while the workers decide the next one
-        unwritten: tuple[list[str], dict[str, pd.DataFrame]] | None = None
+        unwritten: _Decided | None = None
         cells = _cells_of(con, members_of(batches[0])) if batches else {}
         for index, groups in enumerate(batches):
             following = batches[index + 1] if index + 1 < len(batches) else None
             next_cells = None
-            decided: dict[str, pd.DataFrame] = {}
+            batch = _Decided(cells, {})
             while groups:
                 # a group waits while a group of this batch its denominators come from waits
                 waiting = {m.id for group in groups for m in group}
                 ready = [group for group in groups
                          if not any(m.denominator_from in waiting - {x.id for x in group}
                                     for m in group)]
-                known = {**unwritten[1], **decided} if unwritten else decided
+                known = [batch, unwritten] if unwritten is not None else [batch]
                 jobs = [(group, {m.id: cells[m.id] for m in group},
                          {m.id: _hidden_keys(con, m.denominator_from, known)
                           if m.denominator_from else set() for m in group}, area_parent)
@@ -380,24 +409,24 @@ def refresh_disclosure_of(con: duckdb.DuckDBPyConnection, indicator_ids: Iterabl
                 else:  # the jobs are out: meanwhile write the batch before and read the next
                     results = pool.map(_decide_job, jobs)
                     if unwritten is not None:
-                        _write_disclosure(con, *unwritten)
+                        _write_disclosure(con, unwritten, config)
                         unwritten = None
                     if following is not None and next_cells is None:
                         next_cells = _cells_of(con, members_of(following))
                 for result in results:
-                    decided.update(result)
+                    batch.decisions.update(result)
                 if not ready:  # disclosure_order refuses cycles; never spin
                     raise ValueError("denominator_from forms a cycle")
                 done = {id(group) for group in ready}
                 groups = [group for group in groups if id(group) not in done]
             if unwritten is not None:
-                _write_disclosure(con, *unwritten)
-            unwritten = (list(cells), decided)
+                _write_disclosure(con, unwritten, config)
+            unwritten = batch
             if following is not None:
                 cells = next_cells if next_cells is not None else _cells_of(
                     con, members_of(following))
         if unwritten is not None:
-            _write_disclosure(con, *unwritten)
+            _write_disclosure(con, unwritten, config)
 
 
 def refresh_all_disclosure(con: duckdb.DuckDBPyConnection, config: Config) -> None:
