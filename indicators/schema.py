@@ -63,7 +63,7 @@ DDL = [
     # observation and cell_disclosure hold one row per (indicator, area, period, sex, grp)
     # without a PRIMARY KEY: the importer writes them so and checks it after every write
     # (`ingest.check_one_row_per_cell`). The key's index made a national import's inserts 6
-    # times and its deletes 100 times slower, and cell_disclosure's file 35 times larger.
+    # times and its deletes 100 times slower, and the store 5 to 12 times larger.
     "CREATE TABLE IF NOT EXISTS observation (\n    "
     + ",\n    ".join(OBSERVATION_COLUMNS)
     + "\n)",
