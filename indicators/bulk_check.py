@@ -141,7 +141,7 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, config: Config, today: dat
     for name, (columns, rows) in tables.items():
         con.execute(f"CREATE TEMP TABLE {name} ({columns})")  # noqa: S608 - fixed names
         con.register("reference_rows", rows)
-        con.execute(f"INSERT INTO {name} SELECT * FROM reference_rows")  # noqa: S608
+        con.execute(f"INSERT INTO {name} SELECT * FROM reference_rows")  # noqa: S608 - fixed names
         con.unregister("reference_rows")
 
 

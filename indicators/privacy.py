@@ -559,12 +559,11 @@ class _Suppressor:
             # relations): it fixes only their signed sum, never one cell
             return []
         u, s, row_space = self._decomposition(root)
-        rank = len(s)
         # squared distance of e_i from the row space = 1 - ||projection of e_i||^2
         distance = 1.0 - np.einsum("ij,ij->j", row_space, row_space)
         columns = np.flatnonzero(distance < _DETERMINED_TOL)
         # least-norm y with A^T y = e_i, for every determined i at once: y = pinv(A)^T e_i
-        certificates = u @ (row_space[:, columns] / s[:rank, None])
+        certificates = u @ (row_space[:, columns] / s[:, None])
         found = []
         for j, column in enumerate(columns):
             y = certificates[:, j]

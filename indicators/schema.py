@@ -121,7 +121,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     for statement in DDL:
         con.execute(statement)
     for table in sorted(keyed):
-        con.execute(f"INSERT INTO {table} SELECT * FROM {table}_keyed")  # noqa: S608
+        con.execute(f"INSERT INTO {table} SELECT * FROM {table}_keyed")  # noqa: S608 - KEYLESS_TABLES
         con.execute(f"DROP TABLE {table}_keyed")  # noqa: S608 - fixed table names
     con.execute(
         "INSERT OR REPLACE INTO store_meta VALUES ('schema_version', ?)", [SCHEMA_VERSION]
