@@ -31,6 +31,10 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+# scipy.special, not scipy.stats: importing scipy.stats takes over a second and every page (so a
+# fresh server's first request) imports this module; its quantiles are these same scipy.special
+# functions. The few uses of scipy.stats import it where they run.
+
 Kind = Literal["proportion", "rate", "count", "mean"]
 Direction = Literal["up_is_good", "down_is_good", "neutral"]
 ChangeStatus = Literal[
@@ -51,15 +55,6 @@ ArrayLike = Any  # scalars, sequences, numpy arrays, pandas Series (possibly wit
 
 # --------------------------------------------------------------------------------------------
 # helpers
-
-def scipy_stats():  # noqa: ANN201 - the scipy.stats module
-    """scipy.stats, imported when first needed: importing it takes over a second, and every
-    page (and so a fresh server's first request) imports this module. The quantiles come from
-    scipy.special (a fifth of the import), which scipy.stats itself computes them with."""
-    from scipy import stats
-
-    return stats
-
 
 def _as_float(values: ArrayLike) -> np.ndarray:
     """Float64 array (0-d for a scalar) with every kind of missing value (None, pd.NA) as NaN."""
@@ -291,7 +286,9 @@ def crossings_limit(n_useful: int) -> int:
     if n_useful < 1:
         raise ValueError("the crossings limit needs at least one useful observation")
     trials = n_useful - 1
-    cdf = scipy_stats().binom.cdf(np.arange(trials + 1), trials, 0.5)
+    from scipy.stats import binom  # here, not on import: see the note on scipy.special
+
+    cdf = binom.cdf(np.arange(trials + 1), trials, 0.5)
     return int(np.argmax(cdf >= 0.05))
 
 
